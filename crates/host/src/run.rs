@@ -1,0 +1,284 @@
+//! Compiling and running one program under [`Limits`], and saying how it ended.
+#![allow(clippy::disallowed_methods)] // the host is an edge: it owns a ticker thread and a clock
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+use wasmtime::{Config, Engine, Linker, Module, ResourceLimiter, Store, Trap};
+use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi::p1::{self, WasiP1Ctx};
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+
+use crate::Limits;
+
+/// How often the ticker advances the engine's epoch: the granularity of the timeout.
+const TICK: Duration = Duration::from_millis(10);
+
+/// What a program is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// WebAssembly text format.
+    Wat,
+    /// A WebAssembly binary module.
+    Wasm,
+}
+
+impl Language {
+    /// The language a file extension names, if the host runs it.
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext.to_ascii_lowercase().as_str() {
+            "wat" => Some(Self::Wat),
+            "wasm" => Some(Self::Wasm),
+            _ => None,
+        }
+    }
+}
+
+/// Why a program could not be started. Limits hit while running are an [`Outcome`], not this.
+#[derive(Debug, Error)]
+pub enum HostError {
+    /// The engine could not be configured on this machine.
+    #[error("cannot set up the wasm engine: {0}")]
+    Engine(String),
+    /// The source is not valid WAT or WASM.
+    #[error("not a valid {language:?} module: {reason}")]
+    Compile {
+        /// What the source claimed to be.
+        language: Language,
+        /// The compiler's message.
+        reason: String,
+    },
+    /// The module imports something other than WASI preview 1, or exports no `_start`.
+    #[error("cannot run this module: {0}")]
+    Link(String),
+}
+
+/// Captured output of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Why a run stopped before the program finished on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// The wall-clock limit passed.
+    Timeout,
+    /// The fuel budget ran out.
+    OutOfFuel,
+    /// The program asked for more memory or table space than allowed.
+    MemoryLimit,
+    /// Recursion went deeper than the stack limit.
+    StackOverflow,
+    /// The program wrote more than the output cap.
+    OutputLimit,
+    /// Any other trap (unreachable, out-of-bounds access, division by zero…), with its message.
+    Trap(String),
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// `Ok(code)` when the program exited by itself (returning from `_start` is code 0).
+    pub result: Result<i32, Stop>,
+    pub output: Output,
+    /// Wall-clock time from instantiation to the end of the run.
+    pub elapsed: Duration,
+}
+
+/// A wasmtime engine configured for hostile programs, with its epoch ticker.
+pub struct Host {
+    engine: Engine,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+struct State {
+    wasi: WasiP1Ctx,
+    limiter: Limiter,
+}
+
+/// Refuses growth past the limits and remembers that it did, so the outcome can say why.
+struct Limiter {
+    memory_bytes: usize,
+    table_elements: usize,
+    refused: bool,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_bytes {
+            self.refused = true;
+            return Err(wasmtime::Error::msg("memory limit reached"));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.table_elements {
+            self.refused = true;
+            return Err(wasmtime::Error::msg("table limit reached"));
+        }
+        Ok(true)
+    }
+}
+
+impl Host {
+    /// An engine with epoch interruption and fuel metering available, and its ticker thread.
+    pub fn new(max_stack_bytes: usize) -> Result<Self, HostError> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.consume_fuel(true);
+        config.max_wasm_stack(max_stack_bytes);
+        let engine = Engine::new(&config).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let (weak, stop) = (engine.weak(), Arc::clone(&ticker_stop));
+        thread::Builder::new()
+            .name("kiln-epoch".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    thread::sleep(TICK);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .map_err(|e| HostError::Engine(format!("cannot start the epoch ticker: {e}")))?;
+        Ok(Self {
+            engine,
+            ticker_stop,
+        })
+    }
+
+    /// Compiles `source` and runs its `_start` under `limits`, with `stdin` as its input.
+    pub fn run(
+        &self,
+        language: Language,
+        source: &[u8],
+        stdin: &[u8],
+        limits: &Limits,
+    ) -> Result<Outcome, HostError> {
+        let module = Module::new(&self.engine, source).map_err(|e| HostError::Compile {
+            language,
+            reason: format!("{e:#}"),
+        })?;
+
+        let has_start = module.get_export("_start").is_some_and(|e| {
+            e.func()
+                .is_some_and(|f| f.params().len() == 0 && f.results().len() == 0)
+        });
+        if !has_start {
+            return Err(HostError::Link(
+                "the module exports no `_start` function taking and returning nothing \
+                 (a WASI command)"
+                    .into(),
+            ));
+        }
+
+        let mut linker: Linker<State> = Linker::new(&self.engine);
+        p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
+            .map_err(|e| HostError::Link(format!("{e:#}")))?;
+        let pre = linker
+            .instantiate_pre(&module)
+            .map_err(|e| HostError::Link(format!("{e:#}")))?;
+
+        let stdout = MemoryOutputPipe::new(limits.max_output_bytes);
+        let stderr = MemoryOutputPipe::new(limits.max_output_bytes);
+        // No preopened directories, no environment, no network: the builder's defaults.
+        let wasi = WasiCtxBuilder::new()
+            .stdin(MemoryInputPipe::new(stdin.to_vec()))
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .arg("main")
+            .build_p1();
+        let limiter = Limiter {
+            memory_bytes: limits.memory_bytes,
+            table_elements: limits.table_elements,
+            refused: false,
+        };
+        let mut store = Store::new(&self.engine, State { wasi, limiter });
+        store.limiter(|s| &mut s.limiter);
+        store
+            .set_fuel(limits.fuel.unwrap_or(u64::MAX))
+            .map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        let ticks = limits.timeout.as_millis().div_ceil(TICK.as_millis()).max(1);
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store.epoch_deadline_trap();
+
+        let started = Instant::now();
+        let result = pre
+            .instantiate(&mut store)
+            .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
+            .and_then(|start| start.call(&mut store, ()));
+        let elapsed = started.elapsed();
+
+        let result = match result {
+            Ok(()) => Ok(0),
+            Err(e) => classify(&e, store.data().limiter.refused, &stdout, &stderr, limits),
+        };
+        drop(store);
+        let output = Output {
+            stdout: stdout.contents().to_vec(),
+            stderr: stderr.contents().to_vec(),
+        };
+        Ok(Outcome {
+            result,
+            output,
+            elapsed,
+        })
+    }
+}
+
+fn classify(
+    e: &wasmtime::Error,
+    limiter_refused: bool,
+    stdout: &MemoryOutputPipe,
+    stderr: &MemoryOutputPipe,
+    limits: &Limits,
+) -> Result<i32, Stop> {
+    if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return Ok(exit.0);
+    }
+    if limiter_refused {
+        return Err(Stop::MemoryLimit);
+    }
+    // Once an output pipe is full, further writes fail; a program that keeps writing spins
+    // until a later limit stops it. The cap was the first limit it hit, so name that one.
+    let full = |p: &MemoryOutputPipe| p.contents().len() >= limits.max_output_bytes;
+    if format!("{e:#}").contains("beyond capacity") || full(stdout) || full(stderr) {
+        return Err(Stop::OutputLimit);
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => return Err(Stop::Timeout),
+        Some(Trap::OutOfFuel) => return Err(Stop::OutOfFuel),
+        Some(Trap::StackOverflow) => return Err(Stop::StackOverflow),
+        _ => {}
+    }
+    Err(Stop::Trap(format!("{e:#}")))
+}

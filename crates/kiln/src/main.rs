@@ -1,0 +1,46 @@
+//! The `kiln` command: serve the studio, and work with artifacts from the terminal.
+//!
+//! This crate is glue: argument parsing, IO and the HTTP server. Decisions that need no IO live
+//! in `kiln-core`.
+
+#![allow(clippy::disallowed_methods)] // a binary: files, the environment and the clock are its job
+
+mod assets;
+mod run;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Kiln: a model writes a single-file app; Kiln runs it in a sandbox and shares it as a link.
+#[derive(Parser)]
+#[command(name = "kiln", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Kiln studio (the web app embedded in this binary) over HTTP.
+    Serve(serve::Options),
+    /// Run a single-file program (WAT/WASM) headless in the wasmtime sandbox, with hard limits.
+    Run(run::Options),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(opts) => serve::run(&opts).map(|()| ExitCode::SUCCESS),
+        Command::Run(opts) => run::run(&opts),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // One line: the cause chain joined, which is what a person needs to act on.
+            eprintln!("kiln: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The studio page, compiled to WebAssembly and mounted into `web/index.html`.
+//!
+//! Components stay thin: they bind signals to plain `kiln-core` types, and every decision that
+//! can be made without the DOM lives in the core, where it is tested natively.
+
+mod app;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Entry point called by the bundle's loader once the wasm module is instantiated.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,96 @@
+// The studio's first screen, through the real UI in headless Chromium.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, problems, startServer, VIEWPORTS, withPage } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  const code = await server?.stop();
+  // Graceful shutdown: SIGINT lets kiln finish and exit cleanly.
+  assert.equal(code, 0, `kiln serve did not exit cleanly: ${server?.stderr()}`);
+});
+
+/** Waits until the Leptos app has mounted (the wasm has loaded and run). */
+async function openStudio(page) {
+  const response = await page.goto(server.url);
+  assert.equal(response.status(), 200);
+  await page.getByTestId('prompt-input').waitFor({ state: 'visible', timeout: 15_000 });
+  return response;
+}
+
+describe('studio first screen', () => {
+  test('loads with no console errors, failed requests or CSP violations', async () => {
+    await withPage(browser, 'loads-clean', VIEWPORTS.desktop, async (page, log) => {
+      const response = await openStudio(page);
+      const csp = response.headers()['content-security-policy'] ?? '';
+      assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.equal(await page.title(), 'Kiln');
+      await assert.doesNotReject(page.getByTestId('preview-panel').waitFor());
+      assert.deepEqual(problems(log), []);
+    });
+  });
+
+  test('the prompt box takes text, and sending explains that no provider exists yet', async () => {
+    await withPage(browser, 'prompt-takes-text', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page);
+      const input = page.getByTestId('prompt-input');
+      await input.fill('A pomodoro timer with a progress ring');
+      assert.equal(await input.inputValue(), 'A pomodoro timer with a progress ring');
+      // Shift+Enter is a newline, not a send.
+      await input.press('Shift+Enter');
+      await input.type('and a reset button');
+      assert.equal(await input.inputValue(), 'A pomodoro timer with a progress ring\nand a reset button');
+      assert.equal(await page.getByTestId('status').textContent(), '');
+      await page.getByTestId('send-button').click();
+      assert.match(await page.getByTestId('status').textContent(), /providers are not built yet/);
+    });
+  });
+
+  test('an empty prompt is refused with a reason', async () => {
+    await withPage(browser, 'empty-prompt', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page);
+      await page.getByTestId('prompt-input').fill('   ');
+      await page.getByTestId('prompt-input').press('Enter');
+      assert.equal(await page.getByTestId('status').textContent(), 'Cannot send: prompt is empty.');
+    });
+  });
+
+  for (const [name, viewport] of Object.entries(VIEWPORTS)) {
+    test(`the layout holds at ${viewport.width}×${viewport.height} (${name})`, async () => {
+      await withPage(browser, `layout-${name}`, viewport, async (page) => {
+        await openStudio(page);
+        // Nothing scrolls sideways.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
+        const box = async (id) => page.getByTestId(id).boundingBox();
+        const input = await box('prompt-input');
+        const send = await box('send-button');
+        const preview = await box('preview-panel');
+        for (const [id, b] of [['prompt-input', input], ['send-button', send], ['preview-panel', preview]]) {
+          assert.ok(b && b.width > 0 && b.height > 0, `${id} is not visible`);
+          assert.ok(b.x >= 0 && b.x + b.width <= viewport.width + 0.5, `${id} sticks out sideways`);
+        }
+        // The send button is a comfortable touch target on every viewport.
+        assert.ok(send.height >= 32 && send.width >= 44, `send button is ${send.width}×${send.height}`);
+        assert.ok(preview.height >= 200, `preview panel is only ${preview.height}px tall`);
+        if (name === 'desktop') {
+          // Side by side: the conversation on the left, the preview on the right.
+          assert.ok(input.x + input.width <= preview.x, 'prompt and preview overlap');
+        } else {
+          // Stacked: the preview above the prompt, both full width.
+          assert.ok(preview.y + preview.height <= input.y, 'preview is not above the prompt');
+          assert.ok(input.width >= viewport.width * 0.8, `prompt is only ${input.width}px wide`);
+        }
+      });
+    });
+  }
+});
