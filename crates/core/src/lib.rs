@@ -4,6 +4,10 @@
 //! other way round. It builds for native and `wasm32-unknown-unknown` and is tested natively, so
 //! almost all of Kiln's behaviour is checked by a plain `cargo test` in well under a second.
 
+pub mod artifact;
+pub mod edit;
+pub mod extract;
 pub mod policy;
 pub mod prompt;
+pub mod protocol;
 pub mod units;

@@ -6,6 +6,7 @@
 #![allow(clippy::disallowed_methods)] // a binary: files, the environment and the clock are its job
 
 mod assets;
+mod extract;
 mod run;
 mod serve;
 
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Serve the Kiln studio (the web app embedded in this binary) over HTTP.
     Serve(serve::Options),
+    /// Print the artifacts found in a saved model reply (a file, or stdin).
+    Extract(extract::Options),
     /// Run a single-file program (WAT/WASM) headless in the wasmtime sandbox, with hard limits.
     Run(run::Options),
 }
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(opts) => serve::run(&opts).map(|()| ExitCode::SUCCESS),
         Command::Run(opts) => run::run(&opts),
+        Command::Extract(opts) => extract::run(&opts).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

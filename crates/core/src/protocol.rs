@@ -1,0 +1,186 @@
+//! The Kiln protocol as the model learns it: the system prompt, and the message that tells a
+//! model its edit was refused.
+//!
+//! The prompt is a versioned constant so that a stored conversation can say which rules its
+//! replies followed. It teaches by worked examples, which small local models copy far more
+//! faithfully than they follow described rules; each example is also a public constant, and
+//! tests feed the prompt through the extractor to prove the examples produce exactly the
+//! artifact and edit they claim to. The find/replace markers are aider's SEARCH/REPLACE blocks,
+//! the same lines as a git merge conflict: models have seen them countless times and reproduce
+//! them reliably, they need no escaping of `<` or `&` in code (XML-style `<find>` tags tempt
+//! models to escape), and being whole lines they fit the line-oriented extractor.
+//! docs/protocol.md is the long form.
+
+use crate::extract::EditRejection;
+
+/// Bumped whenever [`SYSTEM_PROMPT`] changes in a way that changes what models write.
+pub const SYSTEM_PROMPT_VERSION: u32 = 1;
+
+macro_rules! example_create {
+    () => {
+        r#"<kiln-artifact id="click-counter" kind="html" title="Click counter">
+<!DOCTYPE html>
+<html>
+<head>
+<style>
+  body { font-family: sans-serif; display: grid; place-items: center; height: 100vh; margin: 0; }
+  button { font-size: 2rem; padding: 0.5em 1em; }
+</style>
+</head>
+<body>
+<button id="count">Clicked 0 times</button>
+<script>
+  let clicks = 0;
+  const button = document.getElementById("count");
+  button.addEventListener("click", () => {
+    clicks += 1;
+    button.textContent = `Clicked ${clicks} times`;
+  });
+</script>
+</body>
+</html>
+</kiln-artifact>
+"#
+    };
+}
+
+macro_rules! example_edit {
+    () => {
+        r#"<kiln-edit id="click-counter">
+<<<<<<< SEARCH
+    clicks += 1;
+=======
+    clicks += 2;
+>>>>>>> REPLACE
+<<<<<<< SEARCH
+  button { font-size: 2rem; padding: 0.5em 1em; }
+=======
+  button { font-size: 2rem; padding: 0.5em 1em; background: #2e7d32; color: white; }
+>>>>>>> REPLACE
+</kiln-edit>
+"#
+    };
+}
+
+macro_rules! example_code {
+    () => {
+        r#"<kiln-artifact id="word-count" kind="code" language="python" title="Word counter">
+import sys
+from collections import Counter
+
+def main() -> None:
+    text = sys.stdin.read().lower()
+    words = [w.strip(".,;:!?\"'()") for w in text.split()]
+    counts = Counter(w for w in words if w)
+    for word, n in counts.most_common(10):
+        print(f"{n:6} {word}")
+
+if __name__ == "__main__":
+    main()
+</kiln-artifact>
+"#
+    };
+}
+
+/// The first example: creating an HTML artifact.
+pub const EXAMPLE_CREATE: &str = example_create!();
+
+/// The second example: an edit of the first with two find/replace blocks.
+pub const EXAMPLE_EDIT: &str = example_edit!();
+
+/// The third example: a code artifact with a language.
+pub const EXAMPLE_CODE: &str = example_code!();
+
+/// The system prompt that teaches a model the Kiln protocol.
+pub const SYSTEM_PROMPT: &str = concat!(
+    r#"You can make artifacts: small self-contained apps, pictures, diagrams and documents that the user sees and runs beside this chat.
+
+# When to make an artifact
+Make one for substantial content the user will want to run, look at, keep or change: a web app or game, a visualisation, an SVG picture, a Mermaid diagram, a React component, a document longer than a few paragraphs, a complete program. Answer in plain text for explanations, and use ordinary Markdown code blocks for short snippets and commands. Make at most one artifact per reply unless the user asks for more.
+
+# How to write an artifact
+Write an opening line <kiln-artifact id="..." kind="..." title="...">, then the complete file, then a closing line </kiln-artifact>. Put nothing else on the tag lines and do not wrap the file in a code block.
+- id: a short lowercase name with dashes, such as "todo-app". Keep the same id when you change the artifact later.
+- kind: html, svg, markdown, mermaid, react or code.
+- language: for kind="code" only, such as language="python".
+- title: a few words.
+Write the whole file every time. Never leave parts out with "..." or "rest unchanged".
+- html: one complete page with its CSS and JavaScript inline. It runs in a sandbox with no network: do not load scripts, styles, fonts or images from other sites and do not call fetch. Storage may be cleared.
+- react: one component file with a default export that needs no props. Import only from "react".
+- svg: one <svg> element with a viewBox.
+- mermaid: the diagram text only.
+
+# How to change an artifact
+For a small change, send an edit of the current version instead of the whole file: an opening line <kiln-edit id="...">, one or more find/replace blocks, and a closing line </kiln-edit>. A block is a line <<<<<<< SEARCH, the exact lines to find, a line =======, the lines to put instead, and a line >>>>>>> REPLACE.
+- Copy the SEARCH lines exactly from the current version, with the same indentation. Each SEARCH text must appear exactly once in it, so include enough lines to make it unique.
+- Use one block for each place you change. Blocks must not overlap. Either all blocks apply or none does.
+- If the change touches more than a few places, write the whole artifact again with the same id.
+- If you are told an edit was not applied, write the whole artifact again with the same id.
+
+# Examples
+User: Make a button that counts clicks.
+Assistant: Here is a click counter.
+
+"#,
+    example_create!(),
+    r#"
+Click the button to count.
+
+User: Count by two and make the button green.
+Assistant: Done: it now counts by two and the button is green.
+
+"#,
+    example_edit!(),
+    r#"
+User: A Python script that prints the ten most common words from standard input.
+Assistant:
+"#,
+    example_code!(),
+    r#"
+Run it with: python word_count.py < book.txt
+"#
+);
+
+/// The message to send the model after its edit was refused, so that it rewrites the artifact
+/// in full instead of guessing at another patch.
+pub fn edit_feedback(rejection: &EditRejection) -> String {
+    match rejection.id() {
+        Some(id) => format!(
+            "Your edit was not applied ({rejection}). Nothing was changed. Write the whole \
+             artifact again in a <kiln-artifact id=\"{id}\"> block with the complete file."
+        ),
+        None => format!(
+            "Your edit was not applied ({rejection}). Nothing was changed. Write the whole \
+             artifact again in a <kiln-artifact> block with its id and the complete file."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::EditError;
+
+    #[test]
+    fn feedback_names_the_artifact_and_the_reason() {
+        let rejection = EditRejection::NotApplied {
+            id: "todo-app".to_owned(),
+            version: 3,
+            error: EditError::NotFound { block: 2, of: 3 },
+        };
+        assert_eq!(
+            edit_feedback(&rejection),
+            "Your edit was not applied (find block 2 of 3 matches 0 times in \"todo-app\" v3). \
+             Nothing was changed. Write the whole artifact again in a \
+             <kiln-artifact id=\"todo-app\"> block with the complete file."
+        );
+        assert!(edit_feedback(&EditRejection::MissingId).contains("edit has no id attribute"));
+    }
+
+    #[test]
+    fn prompt_holds_each_example_verbatim() {
+        for example in [EXAMPLE_CREATE, EXAMPLE_EDIT, EXAMPLE_CODE] {
+            assert!(SYSTEM_PROMPT.contains(example));
+        }
+    }
+}
