@@ -24,14 +24,22 @@ fn main() {
 
     let mut table = String::from("&[\n");
     let mut names: Vec<String> = Vec::new();
-    if let Ok(entries) = fs::read_dir(&dist) {
+    // The app's files at the top, the sandbox origin's under sandbox/.
+    for sub in ["", "sandbox"] {
+        let Ok(entries) = fs::read_dir(dist.join(sub)) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
             if path.is_file() && !name.ends_with(".br") && !name.ends_with(".gz") {
-                names.push(name.to_owned());
+                names.push(if sub.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{sub}/{name}")
+                });
             }
         }
     }

@@ -90,3 +90,74 @@ export function problems(log) {
     ...log.failedRequests,
   ];
 }
+
+/**
+ * A canary: an HTTP server on loopback that records every connection and request made to it.
+ * An attack that reaches it has escaped the sandbox's network rules; the suite asserts it
+ * stays silent. (It is a test fixture, never a provider.)
+ */
+export async function startCanary() {
+  const { createServer } = await import('node:http');
+  const hits = [];
+  let connections = 0;
+  const server = createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    res.setHeader('access-control-allow-origin', '*');
+    res.end('canary');
+  });
+  server.on('connection', () => { connections += 1; });
+  server.on('upgrade', (req, socket) => { hits.push(`UPGRADE ${req.url}`); socket.destroy(); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    hits,
+    connections: () => connections,
+    reset() { hits.length = 0; connections = 0; },
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
+
+/** Loads the studio and waits for the app to mount. */
+export async function openStudio(page, url) {
+  const response = await page.goto(url);
+  await page.getByTestId('prompt-input').waitFor({ state: 'visible', timeout: 15_000 });
+  return response;
+}
+
+/** Pastes `html` into the composer and runs it as an app through the real UI. */
+export async function runArtifact(page, html) {
+  await page.getByTestId('prompt-input').fill(html);
+  await page.getByTestId('run-pasted').click();
+  await page.getByTestId('artifact-frame').waitFor({ state: 'attached', timeout: 10_000 });
+}
+
+/** The Console tab's lines, as `level text` strings. */
+export async function consoleLines(page) {
+  await page.getByTestId('tab-console').click();
+  const lines = await page.getByTestId('console-entry').allInnerTexts();
+  await page.getByTestId('tab-preview').click();
+  return lines.map((l) => l.replace(/\s+/g, ' ').trim());
+}
+
+/** Waits until the Console tab shows a line containing `text`. */
+export async function waitForConsole(page, text, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const count = Number(await page.getByTestId('console-count').innerText());
+    if (count > 0) {
+      const lines = await consoleLines(page);
+      if (lines.some((l) => l.includes(text))) return lines;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`console never showed ${JSON.stringify(text)}; it has ${JSON.stringify(await consoleLines(page))}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The frame the artifact runs in (the srcdoc frame inside the runner). */
+export function artifactFrame(page) {
+  return page.frames().find((f) => f.url() === 'about:srcdoc');
+}

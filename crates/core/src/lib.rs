@@ -10,4 +10,6 @@ pub mod extract;
 pub mod policy;
 pub mod prompt;
 pub mod protocol;
+pub mod sandbox;
+pub mod studio;
 pub mod units;

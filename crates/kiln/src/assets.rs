@@ -14,11 +14,24 @@ pub struct Asset {
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
-/// The file a request path names, if the bundle has it. `/` is the studio page.
+/// The studio's file a request path names, if the bundle has it. `/` is the studio page.
 pub fn lookup(path: &str) -> Option<&'static Asset> {
     let name = path.strip_prefix('/').unwrap_or(path);
     let name = if name.is_empty() { "index.html" } else { name };
+    if name.starts_with(SANDBOX_DIR) {
+        return None;
+    }
     ASSETS.iter().find(|a| a.name == name)
+}
+
+const SANDBOX_DIR: &str = "sandbox/";
+
+/// The sandbox origin's file a request path names (`/runner.html`, `/runner.js`).
+pub fn lookup_sandbox(path: &str) -> Option<&'static Asset> {
+    let name = path.strip_prefix('/').unwrap_or(path);
+    ASSETS
+        .iter()
+        .find(|a| a.name.strip_prefix(SANDBOX_DIR) == Some(name))
 }
 
 /// Whether this binary was built with a web bundle in it.
@@ -157,5 +170,11 @@ mod tests {
             assert_eq!(lookup("/").map(|a| a.name), Some("index.html"));
         }
         assert!(lookup("/no-such-file.js").is_none());
+        if bundled() {
+            // The runner is only on the sandbox origin, and the studio only on the app's.
+            assert!(lookup_sandbox("/runner.html").is_some());
+            assert!(lookup("/sandbox/runner.html").is_none());
+            assert!(lookup_sandbox("/index.html").is_none());
+        }
     }
 }

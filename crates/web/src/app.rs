@@ -1,10 +1,16 @@
-//! The first screen: a prompt box, a send button, and the preview panel.
+//! The studio page: the composer on one side, the artifact panel on the other.
 //!
-//! Generation needs a model provider, which is not built yet; the page says so plainly when the
-//! person sends, rather than pretending to work.
+//! Generation needs a model provider, which is not built yet; the page says so plainly when
+//! the person sends. "Run as app" takes pasted text (an HTML file, or a reply copied from
+//! another chat) and runs the app in it in the sandbox.
 
 use kiln_core::prompt::{Prompt, PromptError};
+use kiln_core::sandbox::SandboxConfig;
+use kiln_core::studio::{PasteError, Runnable, runnable_from_paste};
 use leptos::prelude::*;
+
+use crate::browser;
+use crate::preview::Preview;
 
 /// What the status line under the prompt says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,16 +19,39 @@ enum Status {
     Invalid(PromptError),
     /// The prompt was accepted, but no provider exists yet to send it to.
     NoProvider,
+    Paste(PasteError),
+    Running(String),
+}
+
+async fn fetch_config() -> Result<SandboxConfig, String> {
+    #[derive(serde::Deserialize)]
+    struct Config {
+        sandbox: SandboxConfig,
+    }
+    let text = browser::fetch_text("./config.json").await?;
+    serde_json::from_str::<Config>(&text)
+        .map(|c| c.sandbox)
+        .map_err(|e| format!("config.json is not valid: {e}"))
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     let (draft, set_draft) = signal(String::new());
     let (status, set_status) = signal(Status::Idle);
+    let (runnable, set_runnable) = signal(None::<Runnable>);
+    let config = LocalResource::new(fetch_config);
+    let sandbox_config = Signal::derive(move || config.get());
 
     let send = move || match Prompt::parse(&draft.get_untracked()) {
         Ok(_) => set_status.set(Status::NoProvider),
         Err(e) => set_status.set(Status::Invalid(e)),
+    };
+    let run_pasted = move || match runnable_from_paste(&draft.get_untracked()) {
+        Ok(r) => {
+            set_status.set(Status::Running(r.title.clone()));
+            set_runnable.set(Some(r));
+        }
+        Err(e) => set_status.set(Status::Paste(e)),
     };
 
     view! {
@@ -46,7 +75,7 @@ pub fn App() -> impl IntoView {
                             id="prompt"
                             data-testid="prompt-input"
                             rows="4"
-                            placeholder="A pomodoro timer with a progress ring…"
+                            placeholder="A pomodoro timer with a progress ring… (or paste an HTML file and press Run as app)"
                             prop:value=move || draft.get()
                             on:input=move |ev| {
                                 set_draft.set(event_target_value(&ev));
@@ -67,20 +96,25 @@ pub fn App() -> impl IntoView {
                                     Status::NoProvider => "Model providers are not built yet in \
                                         this version of Kiln, so nothing was sent."
                                         .to_owned(),
+                                    Status::Paste(e) => format!("Cannot run: {e}."),
+                                    Status::Running(title) => format!("Running “{title}” in the sandbox."),
                                 }}
                             </p>
+                            <button
+                                type="button"
+                                class="secondary"
+                                data-testid="run-pasted"
+                                on:click=move |_| run_pasted()
+                            >
+                                "Run as app"
+                            </button>
                             <button type="submit" class="send" data-testid="send-button">
                                 "Send"
                             </button>
                         </div>
                     </form>
                 </section>
-                <section class="preview" aria-label="Preview" data-testid="preview-panel">
-                    <div class="preview-empty" data-testid="preview-empty">
-                        <p class="preview-empty-title">"Nothing to preview yet"</p>
-                        <p>"The app the model writes will run here, isolated from this page."</p>
-                    </div>
-                </section>
+                <Preview runnable=runnable sandbox_config=sandbox_config/>
             </main>
         </div>
     }

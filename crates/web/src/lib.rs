@@ -4,6 +4,8 @@
 //! can be made without the DOM lives in the core, where it is tested natively.
 
 mod app;
+mod browser;
+mod preview;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -93,6 +93,25 @@ pub fn run(opts: &Options) -> Result<()> {
     );
     report.push(emit(&out, "index.html", html.as_bytes())?);
 
+    // The sandbox origin's files keep fixed names: the runner's CSP names its script exactly,
+    // and the studio frames a fixed URL. They are served with revalidation instead.
+    let sandbox_out = out.join("sandbox");
+    fs::create_dir_all(&sandbox_out).context("creating dist/sandbox")?;
+    let mut sandbox_files: Vec<PathBuf> = fs::read_dir(root.join("web/sandbox"))
+        .context("listing web/sandbox")?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    sandbox_files.sort();
+    for path in sandbox_files {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut e = emit(&sandbox_out, name, &bytes)?;
+        e.name = format!("sandbox/{name}");
+        report.push(e);
+    }
+
     print_report(&out, &report);
     Ok(())
 }

@@ -1,0 +1,285 @@
+//! Sandbox policy: how an artifact's frame is built, what it may load, and what it may say.
+//!
+//! An artifact is untrusted code that a prompt injection can steer. The page runs it in a
+//! frame on another site (its own process), sandboxed without `allow-same-origin`, under a
+//! default-deny CSP that is the very first thing in its document. Everything here is plain
+//! data and strings so that the server, the page and the tests share one definition.
+
+mod bridge;
+mod document;
+mod origin;
+mod storage;
+mod watchdog;
+
+pub use bridge::{
+    BRIDGE_VERSION, BridgeError, ConsoleLevel, FromFrame, MAX_MESSAGE_BYTES, ToFrame,
+    parse_from_frame,
+};
+pub use document::{compose_document, declared_origins};
+pub use origin::{Origin, OriginError};
+pub use storage::{ArtifactStorage, STORAGE_QUOTA_BYTES, StorageError};
+pub use watchdog::{HUNG_AFTER_MS, Health, NO_START_AFTER_MS, Watchdog};
+
+/// What the person has allowed one artifact to do beyond the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Consent {
+    /// Origins the artifact may connect to (fetch, XHR, WebSocket, EventSource).
+    pub network: Vec<Origin>,
+    /// Whether it may open popups (for example links with `target=_blank`).
+    pub popups: bool,
+    /// Whether it may start downloads.
+    pub downloads: bool,
+}
+
+/// The `sandbox` attribute of an artifact's frame. Never `allow-same-origin`, never top
+/// navigation; popups and downloads only when the person allowed them.
+pub fn frame_sandbox(consent: &Consent) -> String {
+    let mut flags = vec![
+        "allow-scripts",
+        "allow-forms",
+        "allow-modals",
+        "allow-pointer-lock",
+    ];
+    if consent.popups {
+        // Popups escape the sandbox's flags only if asked to; they must not.
+        flags.extend(["allow-popups"]);
+    }
+    if consent.downloads {
+        flags.push("allow-downloads");
+    }
+    flags.join(" ")
+}
+
+/// The `allow` (permissions policy) attribute of an artifact's frame: no camera, microphone,
+/// geolocation, payment, USB and the like. Fullscreen is harmless and games use it.
+pub const FRAME_ALLOW: &str = "fullscreen; camera 'none'; microphone 'none'; geolocation 'none'; \
+    payment 'none'; usb 'none'; serial 'none'; hid 'none'; \
+    clipboard-read 'none'; display-capture 'none'; publickey-credentials-get 'none'";
+
+/// The CSP placed first in an artifact's document.
+///
+/// Default deny. Inline script and style are allowed (single-file apps are inline by nature),
+/// as is `eval` (in-browser JSX compilation and many small apps need it). Scripts and styles
+/// load only from the sandbox origin's vendored libraries; images, media and fonts only from
+/// `data:`/`blob:`; nothing connects anywhere unless the person granted origins; no form posts,
+/// no `<base>`, no plugins, no nested frames of other sites, no workers from elsewhere.
+pub fn artifact_csp(vendor_origin: Option<&Origin>, consent: &Consent) -> String {
+    let vendor = vendor_origin
+        .map(|o| format!(" {}/vendor/", o.as_str()))
+        .unwrap_or_default();
+    let connect = if consent.network.is_empty() {
+        "'none'".to_owned()
+    } else {
+        consent
+            .network
+            .iter()
+            .map(Origin::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval' blob:{vendor}; \
+         style-src 'unsafe-inline'{vendor}; img-src data: blob:; media-src data: blob:; \
+         font-src data:{vendor}; connect-src {connect}; worker-src blob:; frame-src blob: data:; \
+         child-src blob: data:; form-action 'none'; base-uri 'none'; object-src 'none'; \
+         manifest-src 'none'"
+    )
+}
+
+/// The CSP of the runner page on the sandbox origin, which hosts the artifact's frame.
+///
+/// Its only script is `runner.js` from the sandbox origin (named in full: the runner frame is
+/// itself sandboxed, so `'self'` would match nothing). The artifact's `srcdoc` frame inherits
+/// this policy on top of its own, so a document that somehow lost its first-place CSP still
+/// cannot connect anywhere. `frame-src 'none'` stops the artifact frame from navigating itself
+/// to any URL, which would otherwise leak data in the URL.
+pub fn runner_csp(sandbox: &Origin, consent: &Consent) -> String {
+    let s = sandbox.as_str();
+    let connect = if consent.network.is_empty() {
+        "'none'".to_owned()
+    } else {
+        consent
+            .network
+            .iter()
+            .map(Origin::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "default-src 'none'; script-src {s}/runner.js {s}/vendor/ 'unsafe-inline' \
+         'unsafe-eval' blob:; style-src {s}/vendor/ 'unsafe-inline'; img-src data: blob:; \
+         media-src data: blob:; font-src {s}/vendor/ data:; connect-src {connect}; \
+         worker-src blob:; frame-src 'none'; child-src 'none'; form-action 'none'; \
+         base-uri 'none'; object-src 'none'; manifest-src 'none'"
+    )
+}
+
+/// How well an artifact's frame is separated from the studio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Isolation {
+    /// The sandbox is on another site: Chromium gives it its own process, so a hung or
+    /// crashing artifact cannot freeze the studio.
+    SeparateSite,
+    /// The sandbox is another origin on the same site (another port of the same host): still
+    /// cross-origin and sandboxed, but it may share the studio's process.
+    SameSite,
+    /// No sandbox origin: an opaque-origin `srcdoc` frame in the studio's own process. Still
+    /// cannot read the studio's storage or keys, but a hang freezes the page.
+    SrcdocOnly,
+}
+
+/// What the studio learns from its deployment (`/config.json`) about the sandbox.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SandboxConfig {
+    /// The origin serving `runner.html`; `None` means the `srcdoc`-only fallback.
+    pub origin: Option<Origin>,
+    pub isolation: Isolation,
+}
+
+/// Where the sandbox lives for a studio reached at `app_host` (a `Host` header, with port),
+/// when `kiln serve` runs the sandbox on `sandbox_port` of the same machine.
+///
+/// `127.0.0.1` and `localhost` are different sites, so each maps to the other. Any other host
+/// keeps its name with the sandbox port: same site, weaker, and said so.
+pub fn sandbox_for_host(app_host: &str, sandbox_port: u16) -> (Origin, Isolation) {
+    let host = match app_host.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') && p.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => app_host,
+    }
+    .to_ascii_lowercase();
+    let loopback_ip = host == "[::1]" || host.starts_with("127.");
+    let (name, isolation) = if loopback_ip {
+        ("localhost".to_owned(), Isolation::SeparateSite)
+    } else if host == "localhost" {
+        ("127.0.0.1".to_owned(), Isolation::SeparateSite)
+    } else {
+        (host, Isolation::SameSite)
+    };
+    match Origin::parse(&format!("http://{name}:{sandbox_port}")) {
+        Ok(origin) => (origin, isolation),
+        // A Host header that is not a host name: fall back to loopback, which is what
+        // `kiln serve` listens on by default.
+        Err(_) => match Origin::parse(&format!("http://localhost:{sandbox_port}")) {
+            Ok(origin) => (origin, Isolation::SameSite),
+            Err(_) => (
+                Origin(format!("http://localhost:{sandbox_port}")),
+                Isolation::SameSite,
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loopback_names_map_to_each_other() {
+        let cases = [
+            (
+                "127.0.0.1:8787",
+                "http://localhost:8788",
+                Isolation::SeparateSite,
+            ),
+            (
+                "localhost:8787",
+                "http://127.0.0.1:8788",
+                Isolation::SeparateSite,
+            ),
+            (
+                "LOCALHOST",
+                "http://127.0.0.1:8788",
+                Isolation::SeparateSite,
+            ),
+            (
+                "[::1]:8787",
+                "http://localhost:8788",
+                Isolation::SeparateSite,
+            ),
+            (
+                "kiln.internal:8787",
+                "http://kiln.internal:8788",
+                Isolation::SameSite,
+            ),
+            (
+                "192.168.1.5:8787",
+                "http://192.168.1.5:8788",
+                Isolation::SameSite,
+            ),
+            (
+                "evil\"; script-src *",
+                "http://localhost:8788",
+                Isolation::SameSite,
+            ),
+        ];
+        for (host, origin, isolation) in cases {
+            let (o, i) = sandbox_for_host(host, 8788);
+            assert_eq!((o.as_str(), i), (origin, isolation), "{host}");
+        }
+    }
+
+    use super::*;
+
+    fn directive<'a>(csp: &'a str, name: &str) -> Option<&'a str> {
+        csp.split(';').map(str::trim).find_map(|d| {
+            d.strip_prefix(name)
+                .filter(|rest| rest.starts_with(' '))
+                .map(str::trim)
+        })
+    }
+
+    #[test]
+    fn frame_never_gets_same_origin_or_top_navigation() {
+        let all = Consent {
+            network: vec![],
+            popups: true,
+            downloads: true,
+        };
+        for consent in [Consent::default(), all] {
+            let flags = frame_sandbox(&consent);
+            assert!(!flags.contains("allow-same-origin"), "{flags}");
+            assert!(!flags.contains("allow-top-navigation"), "{flags}");
+            assert!(!flags.contains("allow-popups-to-escape-sandbox"), "{flags}");
+            assert!(flags.contains("allow-scripts"));
+        }
+        assert!(!frame_sandbox(&Consent::default()).contains("allow-popups"));
+        assert!(!frame_sandbox(&Consent::default()).contains("allow-downloads"));
+    }
+
+    #[test]
+    fn artifact_csp_denies_network_by_default() {
+        let csp = artifact_csp(None, &Consent::default());
+        assert_eq!(directive(&csp, "default-src"), Some("'none'"));
+        assert_eq!(directive(&csp, "connect-src"), Some("'none'"));
+        assert_eq!(directive(&csp, "form-action"), Some("'none'"));
+        assert_eq!(directive(&csp, "base-uri"), Some("'none'"));
+        assert_eq!(directive(&csp, "img-src"), Some("data: blob:"));
+        assert!(!csp.contains("http"));
+    }
+
+    #[test]
+    fn granted_origins_and_vendor_are_the_only_hosts_named() {
+        let vendor = Origin::parse("http://localhost:8788").unwrap();
+        let api = Origin::parse("https://api.example.org").unwrap();
+        let consent = Consent {
+            network: vec![api],
+            ..Consent::default()
+        };
+        let csp = artifact_csp(Some(&vendor), &consent);
+        assert_eq!(
+            directive(&csp, "connect-src"),
+            Some("https://api.example.org")
+        );
+        assert_eq!(
+            directive(&csp, "script-src"),
+            Some("'unsafe-inline' 'unsafe-eval' blob: http://localhost:8788/vendor/")
+        );
+    }
+
+    #[test]
+    fn runner_forbids_frame_navigation() {
+        let sandbox = Origin::parse("http://localhost:8788").unwrap();
+        let csp = runner_csp(&sandbox, &Consent::default());
+        assert_eq!(directive(&csp, "frame-src"), Some("'none'"));
+        assert_eq!(directive(&csp, "connect-src"), Some("'none'"));
+    }
+}

@@ -1,0 +1,152 @@
+//! Decisions the studio page makes about what to run, kept here so they are tested natively.
+//!
+//! Today: turning pasted text (a model reply from elsewhere, or an HTML file) into the one
+//! artifact the preview runs. Kinds other than HTML and SVG need the runtimes of a later
+//! change and are reported as not runnable yet rather than shown wrongly.
+
+use thiserror::Error;
+
+use crate::artifact::{Artifact, ArtifactKind};
+use crate::extract::extract_reply;
+
+/// An artifact ready for the sandbox: the HTML document it runs as, plus what the page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Runnable {
+    /// Stable key for per-artifact storage and consent: the artifact's id, or a content hash.
+    pub key: String,
+    pub title: String,
+    pub kind: ArtifactKind,
+    /// The artifact's own text (shown in the Code tab).
+    pub source: String,
+    /// The HTML document the sandbox runs (before Kiln's CSP and bridge are put in front).
+    pub html: String,
+    /// False when the text ended before the artifact did.
+    pub complete: bool,
+}
+
+/// Why pasted text gave nothing to run.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PasteError {
+    /// Nothing but white space.
+    #[error("nothing was pasted")]
+    Empty,
+    /// No artifact found at all.
+    #[error("no app found: paste an HTML file or a model reply that contains one")]
+    NothingFound,
+    /// Artifacts were found but none of a kind the preview runs yet.
+    #[error("found a {0} artifact; only HTML and SVG run in the preview so far")]
+    NotRunnableYet(&'static str),
+}
+
+/// The HTML document an artifact runs as, for kinds the preview runs today.
+pub fn runnable_html(artifact: &Artifact) -> Option<String> {
+    match artifact.kind {
+        ArtifactKind::Html => Some(artifact.content.clone()),
+        ArtifactKind::Svg => Some(format!(
+            "<!DOCTYPE html><html><head><meta name=\"viewport\" content=\"width=device-width\">\
+             <style>html,body{{margin:0;height:100%;display:grid;place-items:center}}\
+             svg{{max-width:100%;max-height:100vh}}</style></head><body>{}</body></html>",
+            artifact.content
+        )),
+        _ => None,
+    }
+}
+
+/// Finds the app in pasted text: the last runnable artifact of a model reply, or the text
+/// itself when it is HTML with no fence or doctype around it.
+pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
+    // A pasted file may start with a byte-order mark, which `trim` keeps.
+    let text = text.trim_start_matches('\u{feff}');
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(PasteError::Empty);
+    }
+    let report = extract_reply(text);
+    if let Some(a) = report
+        .artifacts
+        .iter()
+        .rev()
+        .find(|a| runnable_html(a).is_some())
+    {
+        let html = runnable_html(a).unwrap_or_default();
+        return Ok(Runnable {
+            key: a.id.clone().unwrap_or_else(|| content_key(&a.content)),
+            title: a.title.clone().unwrap_or_else(|| "Untitled app".to_owned()),
+            kind: a.kind,
+            source: a.content.clone(),
+            html,
+            complete: a.complete,
+        });
+    }
+    if let Some(a) = report.artifacts.last() {
+        return Err(PasteError::NotRunnableYet(a.kind.as_str()));
+    }
+    if trimmed.starts_with('<') {
+        return Ok(Runnable {
+            key: content_key(trimmed),
+            title: "Pasted HTML".to_owned(),
+            kind: ArtifactKind::Html,
+            source: trimmed.to_owned(),
+            html: trimmed.to_owned(),
+            complete: true,
+        });
+    }
+    Err(PasteError::NothingFound)
+}
+
+/// A short, stable key for content that has no id (FNV-1a, 64 bits, hex). Not a security
+/// boundary: it only keeps one pasted app's storage apart from another's.
+pub fn content_key(content: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in content.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("c{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_with_a_fenced_app_runs_its_html() {
+        let reply = "Here you go:\n\n```html\n<!DOCTYPE html>\n<html><body><h1>Hi</h1></body></html>\n```\n\nEnjoy!";
+        let r = runnable_from_paste(reply).unwrap();
+        assert_eq!(r.kind, ArtifactKind::Html);
+        assert!(r.html.contains("<h1>Hi</h1>"));
+        assert!(r.complete);
+        assert!(r.key.starts_with('c'));
+    }
+
+    #[test]
+    fn bare_fragments_and_svg_run() {
+        let r = runnable_from_paste("\u{feff}  <button>Click</button>  ").unwrap();
+        assert_eq!(r.html, "<button>Click</button>");
+        let svg = "```svg\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><circle r=\"4\" cx=\"5\" cy=\"5\"/></svg>\n```";
+        let r = runnable_from_paste(svg).unwrap();
+        assert_eq!(r.kind, ArtifactKind::Svg);
+        assert!(r.html.starts_with("<!DOCTYPE html>") && r.html.contains("<circle"));
+    }
+
+    #[test]
+    fn nothing_runnable_says_why() {
+        assert_eq!(runnable_from_paste(" \n"), Err(PasteError::Empty));
+        assert_eq!(
+            runnable_from_paste("just some words"),
+            Err(PasteError::NothingFound)
+        );
+        let md = "```mermaid\ngraph TD\n  A-->B\n  B-->C\n```";
+        assert_eq!(
+            runnable_from_paste(md),
+            Err(PasteError::NotRunnableYet("mermaid"))
+        );
+    }
+
+    #[test]
+    fn content_keys_are_stable_and_distinct() {
+        assert_eq!(content_key("a"), content_key("a"));
+        assert_ne!(content_key("a"), content_key("b"));
+        assert_eq!(content_key("").len(), 17);
+    }
+}

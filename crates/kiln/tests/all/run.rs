@@ -1,0 +1,66 @@
+//! `kiln run`: output passes through, exit codes say who stopped the program.
+
+use crate::{repo, run, text};
+
+#[test]
+fn hello_prints_and_exits_zero() {
+    let hello = repo("examples/wat/hello.wat");
+    let out = run(&["run", hello.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Hello from a Kiln sandbox!\n");
+}
+
+#[test]
+fn a_runaway_program_exits_124_with_a_reason() {
+    let spin = repo("examples/wat/spin.wat");
+    let out = run(&["run", spin.to_str().unwrap(), "--timeout", "200ms"]);
+    assert_eq!(out.status.code(), Some(124));
+    assert_eq!(
+        text(&out.stderr),
+        "kiln: program stopped: time limit of 200ms reached\n"
+    );
+}
+
+#[test]
+fn fuel_exhaustion_exits_125() {
+    let spin = repo("examples/wat/spin.wat");
+    let out = run(&["run", spin.to_str().unwrap(), "--fuel", "1000"]);
+    assert_eq!(out.status.code(), Some(125));
+    assert!(text(&out.stderr).contains("fuel budget used up"));
+}
+
+#[test]
+fn bad_input_is_a_one_line_error() {
+    let out = run(&["run", "no-such-file.wat"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("kiln: error: cannot read no-such-file.wat"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let readme = repo("README.md");
+    let out = run(&["run", readme.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot tell the language"));
+
+    let out = run(&["run", "x.wat", "--memory", "lots"]);
+    assert_eq!(out.status.code(), Some(2), "clap usage errors exit 2");
+    assert!(text(&out.stderr).contains("--memory"));
+}
+
+#[test]
+fn invalid_wat_says_where() {
+    let dir = std::env::temp_dir().join(format!("kiln-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.wat");
+    std::fs::write(&bad, "(module (func (export \"_start\") (i32.add)))").unwrap();
+    let out = run(&["run", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not a valid Wat module"),
+        "{}",
+        text(&out.stderr)
+    );
+}

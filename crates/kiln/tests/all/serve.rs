@@ -1,0 +1,152 @@
+//! `kiln serve`: help text, a port in use, and both origins answering.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use crate::{kiln, run, text};
+
+#[test]
+fn help_is_clear() {
+    let out = run(&["--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for word in ["serve", "run", "Usage: kiln <COMMAND>"] {
+        assert!(help.contains(word), "{help}");
+    }
+    let out = run(&["serve", "--help"]);
+    let help = text(&out.stdout);
+    for word in ["--port", "--address", "--sandbox-port", "[default: 8787]"] {
+        assert!(help.contains(word), "{help}");
+    }
+}
+
+#[test]
+fn a_port_in_use_is_a_one_line_error() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = run(&["serve", "--port", &port]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("is already in use") && err.contains("--port"),
+        "{err}"
+    );
+}
+
+struct Server {
+    child: Child,
+    studio: String,
+    sandbox: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start() -> Server {
+    let mut child = kiln()
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // "Kiln is serving at http://127.0.0.1:P/ (sandbox at http://localhost:Q; Ctrl-C to stop)"
+    let studio = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let sandbox = line
+        .split("http://")
+        .nth(2)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let sandbox = sandbox.replace("localhost", "127.0.0.1");
+    Server {
+        child,
+        studio,
+        sandbox,
+    }
+}
+
+/// A minimal HTTP/1.1 GET, so the test needs no client library; returns the head and body.
+fn get(addr: &str, path: &str, host: &str) -> (String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    (
+        text(&all[..split]).to_lowercase(),
+        all[split + 4..].to_vec(),
+    )
+}
+
+#[test]
+fn studio_and_sandbox_origins_answer_with_their_policies() {
+    let server = start();
+    let (head, _) = get(&server.studio, "/healthz", &server.studio);
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+
+    let (head, body) = get(&server.studio, "/config.json", &server.studio);
+    assert!(head.contains("application/json"), "{head}");
+    let config: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(config["sandbox"]["isolation"], "separate-site");
+    let sandbox_origin = config["sandbox"]["origin"].as_str().unwrap();
+    assert!(
+        sandbox_origin.starts_with("http://localhost:"),
+        "{sandbox_origin}"
+    );
+
+    let (head, _) = get(
+        &server.sandbox,
+        "/runner.html",
+        &server.sandbox.replace("127.0.0.1", "localhost"),
+    );
+    if head.starts_with("http/1.1 200") {
+        // Built with the bundle: the runner's CSP forbids frames and connections.
+        assert!(
+            head.contains("frame-src 'none'") && head.contains("connect-src 'none'"),
+            "{head}"
+        );
+        let (head, _) = get(
+            &server.sandbox,
+            "/runner.html?connect=https%3A%2F%2Fapi.example.org",
+            "localhost:1",
+        );
+        assert!(
+            head.contains("connect-src https://api.example.org"),
+            "{head}"
+        );
+        let (head, _) = get(&server.sandbox, "/runner.html?connect=*", "localhost:1");
+        assert!(head.starts_with("http/1.1 400"), "{head}");
+        // The studio's page is not on the sandbox origin, and the runner not on the studio's.
+        let (head, _) = get(&server.sandbox, "/index.html", "localhost:1");
+        assert!(head.starts_with("http/1.1 404"), "{head}");
+        let (head, _) = get(&server.studio, "/sandbox/runner.html", &server.studio);
+        assert!(head.starts_with("http/1.1 404"), "{head}");
+        let (head, _) = get(&server.studio, "/", &server.studio);
+        assert!(head.contains("frame-src http://localhost:"), "{head}");
+    }
+}

@@ -1,0 +1,67 @@
+//! Small wrappers over browser APIs the components use: clock, randomness, storage, fetch.
+//!
+//! Each returns a plain Rust value or `None` rather than throwing, so a browser that refuses
+//! (storage disabled, no crypto) degrades instead of breaking the page.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Milliseconds on the page's monotonic clock.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// A fresh random token (128 bits, hex) for one view of one artifact.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// A value from the studio's own localStorage.
+pub fn load(key: &str) -> Option<String> {
+    local_storage().and_then(|s| s.get_item(key).ok().flatten())
+}
+
+/// Saves a value in the studio's own localStorage; failures (quota, disabled) are ignored
+/// because the value is also kept in memory for this session.
+pub fn save(key: &str, value: &str) {
+    if let Some(s) = local_storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// Removes a value from the studio's own localStorage.
+pub fn remove(key: &str) {
+    if let Some(s) = local_storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// GETs a same-origin URL and returns its body text, or a message saying what failed.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|_| format!("could not fetch {url}"))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "fetch returned no response".to_owned())?;
+    if !response.ok() {
+        return Err(format!("{url} answered {}", response.status()));
+    }
+    let text = response.text().map_err(|_| "no body".to_owned())?;
+    let text = JsFuture::from(text)
+        .await
+        .map_err(|_| "could not read the body".to_owned())?;
+    text.as_string()
+        .ok_or_else(|| "body is not text".to_owned())
+}

@@ -1,0 +1,426 @@
+//! The artifact panel: the sandboxed frame, its bridge, the watchdog, network consent, and
+//! the Preview / Code / Console tabs.
+//!
+//! The frame is the runner page on the sandbox origin (another site, so another process).
+//! Once it loads, the studio hands it one end of a fresh `MessageChannel` and a `Run` message
+//! with the document `kiln-core` composed: CSP first, then the bridge, then the artifact.
+//! Everything the frame sends back is parsed by `kiln_core::sandbox::parse_from_frame` with
+//! this view's token; anything else is dropped.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use kiln_core::sandbox::{
+    self, ArtifactStorage, Consent, ConsoleLevel, FromFrame, Health, Origin, SandboxConfig,
+    ToFrame, Watchdog,
+};
+use kiln_core::studio::Runnable;
+use leptos::html::Iframe;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+use crate::browser;
+
+/// One line of the Console tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleLine {
+    pub level: &'static str,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Preview,
+    Code,
+    Console,
+}
+
+/// The live connection to one frame; dropping it closes the port and frees the callback.
+struct Connection {
+    port: web_sys::MessagePort,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.port.set_onmessage(None);
+        self.port.close();
+    }
+}
+
+fn consent_key(artifact: &str) -> String {
+    format!("kiln.consent.{artifact}")
+}
+
+fn storage_key(artifact: &str) -> String {
+    format!("kiln.storage.{artifact}")
+}
+
+fn load_consent(artifact: &str) -> Consent {
+    let network = browser::load(&consent_key(artifact))
+        .and_then(|json| serde_json::from_str::<Vec<Origin>>(&json).ok())
+        .unwrap_or_default();
+    Consent {
+        network,
+        ..Consent::default()
+    }
+}
+
+fn line(msg: &FromFrame) -> Option<ConsoleLine> {
+    let (level, text) = match msg {
+        FromFrame::Console { level, text } => (
+            match level {
+                ConsoleLevel::Log => "log",
+                ConsoleLevel::Info => "info",
+                ConsoleLevel::Warn => "warn",
+                ConsoleLevel::Error => "error",
+                ConsoleLevel::Debug => "debug",
+            },
+            text.clone(),
+        ),
+        FromFrame::Error { message, line, .. } => (
+            "error",
+            match line {
+                Some(l) => format!("{message} (line {l})"),
+                None => message.clone(),
+            },
+        ),
+        FromFrame::Rejection { reason } => ("error", format!("Unhandled rejection: {reason}")),
+        FromFrame::CspViolation { directive, blocked } => (
+            "blocked",
+            format!("Blocked by the sandbox ({directive}): {blocked}"),
+        ),
+        FromFrame::ResourceFailed { tag, url } => {
+            ("error", format!("Failed to load <{tag}> {url}"))
+        }
+        _ => return None,
+    };
+    Some(ConsoleLine { level, text })
+}
+
+#[component]
+pub fn Preview(
+    /// The artifact to run, if any.
+    runnable: ReadSignal<Option<Runnable>>,
+    /// Where the sandbox lives, once `/config.json` has been read.
+    sandbox_config: Signal<Option<Result<SandboxConfig, String>>>,
+) -> impl IntoView {
+    let tab = RwSignal::new(Tab::Preview);
+    let run_id = RwSignal::new(0u64);
+    let stopped = RwSignal::new(false);
+    let health = RwSignal::new(Health::Starting);
+    let console = RwSignal::new(Vec::<ConsoleLine>::new());
+    let consent = RwSignal::new(Consent::default());
+    let watchdog = StoredValue::new_local(Watchdog::new(browser::now_ms()));
+    let storage = StoredValue::new_local(ArtifactStorage::default());
+    let connection = StoredValue::new_local(None::<Connection>);
+
+    // A new artifact starts fresh: its own consent and storage, a clean console.
+    Effect::new(move |_| {
+        if let Some(r) = runnable.get() {
+            consent.set(load_consent(&r.key));
+            let saved = browser::load(&storage_key(&r.key))
+                .and_then(|j| serde_json::from_str::<BTreeMap<String, String>>(&j).ok())
+                .unwrap_or_default();
+            storage.set_value(ArtifactStorage::from_entries(saved));
+            console.set(Vec::new());
+            stopped.set(false);
+            tab.set(Tab::Preview);
+            run_id.update(|n| *n += 1);
+        }
+    });
+
+    let declared = Memo::new(move |_| {
+        runnable.with(|r| {
+            r.as_ref()
+                .map(|r| sandbox::declared_origins(&r.html))
+                .unwrap_or_default()
+        })
+    });
+    let pending_origins = Memo::new(move |_| {
+        let granted = consent.with(|c| c.network.clone());
+        declared
+            .get()
+            .into_iter()
+            .filter(|o| !granted.contains(o))
+            .collect::<Vec<_>>()
+    });
+
+    // The watchdog: poll the heartbeat bookkeeping; the frame's own silence is the signal.
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            if runnable.with_untracked(Option::is_some) && !stopped.get_untracked() {
+                let h = watchdog.with_value(|w| w.health(browser::now_ms()));
+                if health.get_untracked() != h {
+                    health.set(h);
+                }
+            }
+        },
+        Duration::from_millis(250),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+
+    let stop = move || {
+        connection.set_value(None);
+        stopped.set(true);
+        health.set(Health::Starting);
+    };
+    let reload = move || {
+        stopped.set(false);
+        run_id.update(|n| *n += 1);
+    };
+
+    let on_frame_message = move |r: &Runnable, data: String, token: &str| {
+        watchdog.update_value(|w| w.heard(browser::now_ms()));
+        let Ok(msg) = sandbox::parse_from_frame(&data, token) else {
+            return;
+        };
+        if let Some(l) = line(&msg) {
+            console.update(|c| {
+                // Keep the console bounded: an artifact may log in a loop.
+                if c.len() >= 500 {
+                    c.remove(0);
+                }
+                c.push(l);
+            });
+        }
+        let changed = storage
+            .try_update_value(|s| s.apply(&msg))
+            .unwrap_or(Ok(false));
+        match changed {
+            Ok(true) => {
+                let json = storage.with_value(|s| serde_json::to_string(s.entries()).ok());
+                if let Some(json) = json {
+                    browser::save(&storage_key(&r.key), &json);
+                }
+            }
+            Ok(false) => {}
+            Err(e) => console.update(|c| {
+                c.push(ConsoleLine {
+                    level: "error",
+                    text: format!("Storage: {e}"),
+                });
+            }),
+        }
+    };
+
+    let frame_view = move || {
+        let _ = run_id.get();
+        let r = runnable.get()?;
+        if stopped.get() {
+            return Some(
+                view! {
+                    <div class="preview-empty" data-testid="preview-stopped">
+                        <p class="preview-empty-title">"Stopped"</p>
+                        <button class="secondary" data-testid="reload-button" on:click=move |_| reload()>
+                            "Run again"
+                        </button>
+                    </div>
+                }
+                .into_any(),
+            );
+        }
+        let cfg = match sandbox_config.get() {
+            None => {
+                return Some(
+                    view! { <p class="preview-empty">"Preparing the sandbox…"</p> }.into_any(),
+                );
+            }
+            Some(Err(e)) => {
+                return Some(
+                    view! {
+                        <p class="preview-empty" data-testid="sandbox-error">
+                            {format!("No sandbox is available, so nothing runs: {e}")}
+                        </p>
+                    }
+                    .into_any(),
+                );
+            }
+            Some(Ok(cfg)) => cfg,
+        };
+        let Some(origin) = cfg.origin else {
+            return Some(
+                view! {
+                    <p class="preview-empty" data-testid="sandbox-error">
+                        "This deployment names no sandbox origin; the single-origin fallback is not built yet."
+                    </p>
+                }
+                .into_any(),
+            );
+        };
+        let granted = consent.get_untracked();
+        let connect: Vec<&str> = granted.network.iter().map(Origin::as_str).collect();
+        let src = format!("{origin}/runner.html?connect={}", connect.join("%20"));
+        let token = browser::random_token();
+        let storage_now = storage.with_value(|s| s.entries().clone());
+        let csp = sandbox::artifact_csp(Some(&origin), &granted);
+        let document = sandbox::compose_document(&r.html, &csp, &token, &storage_now);
+        let run = ToFrame::Run {
+            document,
+            sandbox: sandbox::frame_sandbox(&granted),
+            allow: sandbox::FRAME_ALLOW.to_owned(),
+        };
+        let run_json = serde_json::to_string(&run).unwrap_or_default();
+        let frame_ref = NodeRef::<Iframe>::new();
+        watchdog.set_value(Watchdog::new(browser::now_ms()));
+        health.set(Health::Starting);
+
+        let on_load = move |_| {
+            let Some(frame) = frame_ref.get_untracked() else {
+                return;
+            };
+            let Some(target) = frame.content_window() else {
+                return;
+            };
+            let Ok(channel) = web_sys::MessageChannel::new() else {
+                return;
+            };
+            let r = r.clone();
+            let token = token.clone();
+            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |e: web_sys::MessageEvent| {
+                    if let Some(data) = e.data().as_string() {
+                        on_frame_message(&r, data, &token);
+                    }
+                },
+            );
+            let port = channel.port1();
+            port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            let hello = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&hello, &"kiln".into(), &"connect".into());
+            let transfer = js_sys::Array::of1(&channel.port2());
+            // The runner is sandboxed (opaque origin), so no target origin can name it; it was
+            // framed from the sandbox origin a moment ago and cannot have been navigated.
+            if target
+                .post_message_with_transfer(&hello, "*", &transfer)
+                .is_ok()
+            {
+                let _ = port.post_message(&run_json.clone().into());
+                connection.set_value(Some(Connection {
+                    port,
+                    _on_message: on_message,
+                }));
+            }
+        };
+        Some(
+            view! {
+                <iframe
+                    class="artifact-frame"
+                    data-testid="artifact-frame"
+                    title="Artifact preview"
+                    src=src
+                    sandbox=sandbox::frame_sandbox(&granted)
+                    allow=sandbox::FRAME_ALLOW
+                    referrerpolicy="no-referrer"
+                    node_ref=frame_ref
+                    on:load=on_load
+                ></iframe>
+            }
+            .into_any(),
+        )
+    };
+
+    let allow_network = move |_| {
+        if let Some(r) = runnable.get_untracked() {
+            let mut c = consent.get_untracked();
+            for o in pending_origins.get_untracked() {
+                c.network.push(o);
+            }
+            if let Ok(json) = serde_json::to_string(&c.network) {
+                browser::save(&consent_key(&r.key), &json);
+            }
+            consent.set(c);
+            run_id.update(|n| *n += 1);
+        }
+    };
+    let revoke_network = move |_| {
+        if let Some(r) = runnable.get_untracked() {
+            browser::remove(&consent_key(&r.key));
+            consent.set(Consent::default());
+            run_id.update(|n| *n += 1);
+        }
+    };
+
+    let isolation_note = move || match sandbox_config.get() {
+        Some(Ok(cfg)) if cfg.isolation != sandbox::Isolation::SeparateSite => Some(view! {
+            <p class="isolation-note" data-testid="isolation-note">
+                "Weaker isolation: the sandbox shares this page's site, so a hung app can slow the page."
+            </p>
+        }),
+        _ => None,
+    };
+
+    view! {
+        <section class="preview" aria-label="Artifact" data-testid="preview-panel">
+            <Show
+                when=move || runnable.with(Option::is_some)
+                fallback=|| view! {
+                    <div class="preview-empty" data-testid="preview-empty">
+                        <p class="preview-empty-title">"Nothing to preview yet"</p>
+                        <p>"The app the model writes will run here, isolated from this page."</p>
+                    </div>
+                }
+            >
+                <div class="preview-bar">
+                    <span class="preview-title" data-testid="artifact-title">
+                        {move || runnable.with(|r| r.as_ref().map(|r| r.title.clone()).unwrap_or_default())}
+                    </span>
+                    <div class="tabs" role="tablist">
+                        <button role="tab" data-testid="tab-preview" class:active=move || tab.get() == Tab::Preview on:click=move |_| tab.set(Tab::Preview)>"Preview"</button>
+                        <button role="tab" data-testid="tab-code" class:active=move || tab.get() == Tab::Code on:click=move |_| tab.set(Tab::Code)>"Code"</button>
+                        <button role="tab" data-testid="tab-console" class:active=move || tab.get() == Tab::Console on:click=move |_| tab.set(Tab::Console)>
+                            "Console"
+                            <span class="count" data-testid="console-count">{move || console.with(Vec::len)}</span>
+                        </button>
+                    </div>
+                    <button class="secondary small" data-testid="stop-button" on:click=move |_| stop()>"Stop"</button>
+                </div>
+                {isolation_note}
+                <Show when=move || !pending_origins.get().is_empty()>
+                    <div class="consent" role="alert" data-testid="network-consent">
+                        <p>"This app asks to connect to:"</p>
+                        <ul>
+                            {move || pending_origins.get().into_iter().map(|o| view! { <li><code>{o.to_string()}</code></li> }).collect_view()}
+                        </ul>
+                        <p class="muted">"It is blocked until you allow it. Allowing lets the app send anything it has, including what you type into it, to these sites."</p>
+                        <button class="send small" data-testid="allow-network" on:click=allow_network>"Allow"</button>
+                    </div>
+                </Show>
+                <Show when=move || consent.with(|c| !c.network.is_empty())>
+                    <div class="consent granted" data-testid="network-granted">
+                        <span>{move || format!("Network allowed: {}", consent.with(|c| c.network.iter().map(Origin::to_string).collect::<Vec<_>>().join(", ")))}</span>
+                        <button class="secondary small" data-testid="revoke-network" on:click=revoke_network>"Revoke"</button>
+                    </div>
+                </Show>
+                <div class="frame-wrap" class:hidden=move || tab.get() != Tab::Preview>
+                    {frame_view}
+                    <Show when=move || health.get() == Health::Hung && !stopped.get()>
+                        <div class="hung" role="alert" data-testid="hung-overlay">
+                            <p class="preview-empty-title">"This app stopped responding"</p>
+                            <p>"It may be stuck in a loop or out of memory. The rest of Kiln keeps working."</p>
+                            <div class="row">
+                                <button class="send" data-testid="hung-stop" on:click=move |_| stop()>"Stop"</button>
+                                <button class="secondary" data-testid="hung-reload" on:click=move |_| reload()>"Reload"</button>
+                            </div>
+                        </div>
+                    </Show>
+                </div>
+                <Show when=move || tab.get() == Tab::Code>
+                    <pre class="code" data-testid="code-view"><code>{move || runnable.with(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default())}</code></pre>
+                </Show>
+                <Show when=move || tab.get() == Tab::Console>
+                    <ol class="console" data-testid="console-view">
+                        {move || console.get().into_iter().map(|l| view! {
+                            <li class=format!("console-line {}", l.level) data-testid="console-entry">
+                                <span class="level">{l.level}</span>
+                                <span class="text">{l.text}</span>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                </Show>
+            </Show>
+        </section>
+    }
+}
