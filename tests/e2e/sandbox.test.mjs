@@ -108,6 +108,31 @@ describe('what the sandbox allows', () => {
     });
   });
 
+  test('popups stay blocked until the person allows the popups the artifact asked for', async () => {
+    await withPage(browser, 'consent-popups', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      const html = `<!DOCTYPE html><html><head><meta name="kiln-permissions" content="popups"></head><body>
+        <button onclick="const w = window.open('about:blank'); console.log('POPUP ' + (w ? 'opened' : 'blocked'))">open</button>
+        <script>console.log('READY')</script></body></html>`;
+      // A person's click, so Chromium's own popup blocker is not what decides.
+      const click = async () => { await page.waitForTimeout(200); await artifactFrame(page).locator('button').click(); };
+      await runArtifact(page, html);
+      await waitForConsole(page, 'READY');
+      await click();
+      await waitForConsole(page, 'POPUP blocked');
+      assert.match(await page.getByTestId('network-consent').innerText(), /open popups/);
+      assert.equal(page.context().pages().length, 1);
+      await page.getByTestId('allow-network').click();
+      await page.getByTestId('network-granted').waitFor();
+      await page.waitForTimeout(500);
+      // The popup opens; the studio's COOP (same-origin) severs its opener, so the artifact
+      // gets no handle on it (window.open returns null) and it cannot script back.
+      const [popup] = await Promise.all([page.context().waitForEvent('page', { timeout: 8_000 }), click()]);
+      assert.equal(page.context().pages().length, 2);
+      await popup.close();
+    });
+  });
+
   test('localStorage works inside the artifact and persists per artifact through the bridge', async () => {
     await withPage(browser, 'storage-shim', VIEWPORTS.desktop, async (page) => {
       await openStudio(page, server.url);

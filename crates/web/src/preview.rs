@@ -58,13 +58,9 @@ fn storage_key(artifact: &str) -> String {
 }
 
 fn load_consent(artifact: &str) -> Consent {
-    let network = browser::load(&consent_key(artifact))
-        .and_then(|json| serde_json::from_str::<Vec<Origin>>(&json).ok())
-        .unwrap_or_default();
-    Consent {
-        network,
-        ..Consent::default()
-    }
+    browser::load(&consent_key(artifact))
+        .and_then(|json| serde_json::from_str::<Consent>(&json).ok())
+        .unwrap_or_default()
 }
 
 fn line(msg: &FromFrame) -> Option<ConsoleLine> {
@@ -134,18 +130,11 @@ pub fn Preview(
     let declared = Memo::new(move |_| {
         runnable.with(|r| {
             r.as_ref()
-                .map(|r| sandbox::declared_origins(&r.html))
+                .map(|r| sandbox::declared_consent(&r.html))
                 .unwrap_or_default()
         })
     });
-    let pending_origins = Memo::new(move |_| {
-        let granted = consent.with(|c| c.network.clone());
-        declared
-            .get()
-            .into_iter()
-            .filter(|o| !granted.contains(o))
-            .collect::<Vec<_>>()
-    });
+    let pending = Memo::new(move |_| declared.with(|d| consent.with(|c| c.missing(d))));
 
     // The watchdog: poll the heartbeat bookkeeping; the frame's own silence is the signal.
     if let Ok(handle) = set_interval_with_handle(
@@ -206,9 +195,10 @@ pub fn Preview(
         }
     };
 
+    // Rendered once per run (keyed by `run_id` below) so every run gets a fresh <iframe>:
+    // a reused element would keep its old sandbox flags, which only apply on navigation.
     let frame_view = move || {
-        let _ = run_id.get();
-        let r = runnable.get()?;
+        let r = runnable.get_untracked()?;
         if stopped.get() {
             return Some(
                 view! {
@@ -325,10 +315,8 @@ pub fn Preview(
     let allow_network = move |_| {
         if let Some(r) = runnable.get_untracked() {
             let mut c = consent.get_untracked();
-            for o in pending_origins.get_untracked() {
-                c.network.push(o);
-            }
-            if let Ok(json) = serde_json::to_string(&c.network) {
+            c.grant(&pending.get_untracked());
+            if let Ok(json) = serde_json::to_string(&c) {
                 browser::save(&consent_key(&r.key), &json);
             }
             consent.set(c);
@@ -378,24 +366,26 @@ pub fn Preview(
                     <button class="secondary small" data-testid="stop-button" on:click=move |_| stop()>"Stop"</button>
                 </div>
                 {isolation_note}
-                <Show when=move || !pending_origins.get().is_empty()>
+                <Show when=move || !pending.with(Consent::is_empty)>
                     <div class="consent" role="alert" data-testid="network-consent">
-                        <p>"This app asks to connect to:"</p>
+                        <p>"This app asks to:"</p>
                         <ul>
-                            {move || pending_origins.get().into_iter().map(|o| view! { <li><code>{o.to_string()}</code></li> }).collect_view()}
+                            {move || pending.get().describe().into_iter().map(|d| view! { <li><code>{d}</code></li> }).collect_view()}
                         </ul>
-                        <p class="muted">"It is blocked until you allow it. Allowing lets the app send anything it has, including what you type into it, to these sites."</p>
+                        <p class="muted">"It is blocked until you allow it. Allowing lets the app send anything it has, including what you type into it, to other sites."</p>
                         <button class="send small" data-testid="allow-network" on:click=allow_network>"Allow"</button>
                     </div>
                 </Show>
-                <Show when=move || consent.with(|c| !c.network.is_empty())>
+                <Show when=move || !consent.with(Consent::is_empty)>
                     <div class="consent granted" data-testid="network-granted">
-                        <span>{move || format!("Network allowed: {}", consent.with(|c| c.network.iter().map(Origin::to_string).collect::<Vec<_>>().join(", ")))}</span>
+                        <span>{move || format!("Allowed: {}", consent.with(|c| c.describe().join(", ")))}</span>
                         <button class="secondary small" data-testid="revoke-network" on:click=revoke_network>"Revoke"</button>
                     </div>
                 </Show>
                 <div class="frame-wrap" class:hidden=move || tab.get() != Tab::Preview>
-                    {frame_view}
+                    <For each=move || std::iter::once(run_id.get()) key=|n| *n let:_run>
+                        {frame_view}
+                    </For>
                     <Show when=move || health.get() == Health::Hung && !stopped.get()>
                         <div class="hung" role="alert" data-testid="hung-overlay">
                             <p class="preview-empty-title">"This app stopped responding"</p>

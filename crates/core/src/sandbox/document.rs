@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Origin;
+use super::{Consent, Origin};
 
 const BRIDGE_JS: &str = include_str!("frame_bridge.js");
 
@@ -63,28 +63,54 @@ fn attr_escape(s: &str) -> String {
         .replace('<', "&lt;")
 }
 
-/// Origins an artifact asks to connect to, declared as
-/// `<meta name="kiln-network" content="https://api.example.org https://other.example">`.
-/// Only a request: the person decides. Entries that are not valid origins are skipped.
-pub fn declared_origins(artifact_html: &str) -> Vec<Origin> {
-    let lower = artifact_html.to_ascii_lowercase();
-    let mut out: Vec<Origin> = Vec::new();
+/// Everything an artifact asks for: origins from `kiln-network`, and `popups` / `downloads`
+/// from `<meta name="kiln-permissions" content="popups downloads">`.
+pub fn declared_consent(artifact_html: &str) -> Consent {
+    let mut consent = Consent {
+        network: declared_origins(artifact_html),
+        ..Consent::default()
+    };
+    for_each_meta(artifact_html, "kiln-permissions", |content| {
+        for word in content.split(|c: char| c.is_whitespace() || c == ',') {
+            match word.to_ascii_lowercase().as_str() {
+                "popups" => consent.popups = true,
+                "downloads" => consent.downloads = true,
+                _ => {}
+            }
+        }
+    });
+    consent
+}
+
+/// Calls `f` with the `content` of every `<meta name="{name}" content="…">` in the document.
+fn for_each_meta(html: &str, name: &str, mut f: impl FnMut(&str)) {
+    let lower = html.to_ascii_lowercase();
     let mut at = 0;
     while let Some(i) = lower[at..].find("<meta") {
         let start = at + i;
         let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
-        let tag = &artifact_html[start..end];
-        if attr(tag, "name").is_some_and(|n| n.eq_ignore_ascii_case("kiln-network")) {
-            for word in attr(tag, "content").unwrap_or_default().split_whitespace() {
-                if let Ok(o) = Origin::parse(word.trim_end_matches(','))
-                    && !out.contains(&o)
-                {
-                    out.push(o);
-                }
-            }
+        let tag = &html[start..end];
+        if attr(tag, "name").is_some_and(|n| n.eq_ignore_ascii_case(name)) {
+            f(attr(tag, "content").unwrap_or_default());
         }
         at = end;
     }
+}
+
+/// Origins an artifact asks to connect to, declared as
+/// `<meta name="kiln-network" content="https://api.example.org https://other.example">`.
+/// Only a request: the person decides. Entries that are not valid origins are skipped.
+pub fn declared_origins(artifact_html: &str) -> Vec<Origin> {
+    let mut out: Vec<Origin> = Vec::new();
+    for_each_meta(artifact_html, "kiln-network", |content| {
+        for word in content.split_whitespace() {
+            if let Ok(o) = Origin::parse(word.trim_end_matches(','))
+                && !out.contains(&o)
+            {
+                out.push(o);
+            }
+        }
+    });
     out
 }
 
@@ -155,6 +181,14 @@ mod tests {
         assert_eq!(doc.matches("</script>").count(), 1, "{doc}");
         assert!(!doc.contains("<!--"));
         assert!(doc.contains(r#"const TOKEN = "tok";"#));
+    }
+
+    #[test]
+    fn declared_permissions() {
+        let html = r#"<meta name="kiln-permissions" content="Popups, downloads camera">"#;
+        let c = declared_consent(html);
+        assert!(c.popups && c.downloads && c.network.is_empty());
+        assert!(declared_consent("<p>").is_empty());
     }
 
     #[test]

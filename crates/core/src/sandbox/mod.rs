@@ -15,20 +15,72 @@ pub use bridge::{
     BRIDGE_VERSION, BridgeError, ConsoleLevel, FromFrame, MAX_MESSAGE_BYTES, ToFrame,
     parse_from_frame,
 };
-pub use document::{compose_document, declared_origins};
+pub use document::{compose_document, declared_consent, declared_origins};
 pub use origin::{Origin, OriginError};
 pub use storage::{ArtifactStorage, STORAGE_QUOTA_BYTES, StorageError};
 pub use watchdog::{HUNG_AFTER_MS, Health, NO_START_AFTER_MS, Watchdog};
 
-/// What the person has allowed one artifact to do beyond the default.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What an artifact asks for, or what the person has allowed it, beyond the default.
+///
+/// Stored per artifact in the studio (never in a share link, so a link cannot pre-approve).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Consent {
     /// Origins the artifact may connect to (fetch, XHR, WebSocket, EventSource).
     pub network: Vec<Origin>,
-    /// Whether it may open popups (for example links with `target=_blank`).
+    /// Whether it may open popups (for example links with `target=_blank`). A popup can
+    /// load any site, so this is as strong as network access.
     pub popups: bool,
     /// Whether it may start downloads.
     pub downloads: bool,
+}
+
+impl Consent {
+    /// Nothing beyond the default.
+    pub fn is_empty(&self) -> bool {
+        self.network.is_empty() && !self.popups && !self.downloads
+    }
+
+    /// What `asked` wants that this consent does not already allow.
+    pub fn missing(&self, asked: &Consent) -> Consent {
+        Consent {
+            network: asked
+                .network
+                .iter()
+                .filter(|o| !self.network.contains(o))
+                .cloned()
+                .collect(),
+            popups: asked.popups && !self.popups,
+            downloads: asked.downloads && !self.downloads,
+        }
+    }
+
+    /// One line per permission, for the person deciding.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .network
+            .iter()
+            .map(|o| format!("connect to {o}"))
+            .collect();
+        if self.popups {
+            out.push("open popups (a popup can load any site)".to_owned());
+        }
+        if self.downloads {
+            out.push("start downloads".to_owned());
+        }
+        out
+    }
+
+    /// Adds everything in `more`.
+    pub fn grant(&mut self, more: &Consent) {
+        for o in &more.network {
+            if !self.network.contains(o) {
+                self.network.push(o.clone());
+            }
+        }
+        self.popups |= more.popups;
+        self.downloads |= more.downloads;
+    }
 }
 
 /// The `sandbox` attribute of an artifact's frame. Never `allow-same-origin`, never top
@@ -225,6 +277,44 @@ mod tests {
                 .filter(|rest| rest.starts_with(' '))
                 .map(str::trim)
         })
+    }
+
+    #[test]
+    fn consent_missing_and_grant() {
+        let a = Origin::parse("https://a.org").unwrap();
+        let b = Origin::parse("https://b.org").unwrap();
+        let asked = Consent {
+            network: vec![a.clone(), b.clone()],
+            popups: true,
+            downloads: false,
+        };
+        let mut granted = Consent {
+            network: vec![a.clone()],
+            ..Consent::default()
+        };
+        let missing = granted.missing(&asked);
+        assert_eq!(
+            missing,
+            Consent {
+                network: vec![b.clone()],
+                popups: true,
+                downloads: false
+            }
+        );
+        assert_eq!(
+            missing.describe(),
+            [
+                "connect to https://b.org",
+                "open popups (a popup can load any site)"
+            ]
+        );
+        granted.grant(&missing);
+        assert!(granted.missing(&asked).is_empty());
+        assert_eq!(granted.network, vec![a, b]);
+        // Stored form: old entries without the flags still load.
+        let stored: Consent = serde_json::from_str(r#"{"network":["https://a.org"]}"#).unwrap();
+        assert!(!stored.popups && stored.network.len() == 1);
+        assert!(serde_json::from_str::<Consent>(r#"{"network":["*"]}"#).is_err());
     }
 
     #[test]
