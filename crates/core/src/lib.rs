@@ -10,6 +10,8 @@ pub mod extract;
 pub mod policy;
 pub mod prompt;
 pub mod protocol;
+pub mod provider;
 pub mod sandbox;
+pub mod session;
 pub mod studio;
 pub mod units;

@@ -8,12 +8,14 @@
 /// Scripts only from the page's own origin, plus `wasm-unsafe-eval` so the app's WebAssembly
 /// can be compiled; no inline script or style (Leptos sets styles through the CSSOM, which CSP
 /// allows); nothing may frame the studio; and it may only frame `frame_src` — the sandbox
-/// origin once there is one. `connect-src` is the page's own origin until providers widen it.
+/// origin once there is one. `connect-src` allows any http(s) URL because the person chooses
+/// their model endpoint (a hosted API, Ollama on localhost, a team's vLLM on the LAN); with no
+/// way to inject script into this page, the policy's work is done by `script-src`.
 pub fn app_csp(frame_src: Option<&str>) -> String {
     let frame = frame_src.unwrap_or("'none'");
     format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
+         img-src 'self' data: blob:; font-src 'self'; connect-src 'self' http: https:; \
          manifest-src 'self'; frame-src {frame}; child-src {frame}; worker-src 'self'; \
          base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
     )
@@ -40,6 +42,7 @@ mod tests {
         assert_eq!(directive(&csp, "frame-ancestors"), Some("'none'"));
         assert_eq!(directive(&csp, "default-src"), Some("'none'"));
         assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(directive(&csp, "connect-src"), Some("'self' http: https:"));
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
         let html = runnable_html(a).unwrap_or_default();
         return Ok(Runnable {
             key: a.id.clone().unwrap_or_else(|| content_key(&a.content)),
-            title: a.title.clone().unwrap_or_else(|| "Untitled app".to_owned()),
+            title: display_title(a),
             kind: a.kind,
             source: a.content.clone(),
             html,
@@ -92,6 +92,29 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
         });
     }
     Err(PasteError::NothingFound)
+}
+
+/// The title a person would see for an artifact: the one the reply gave, else the page's own
+/// `<title>`, else "Untitled app".
+pub fn display_title(artifact: &Artifact) -> String {
+    if let Some(t) = artifact
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        return t.to_owned();
+    }
+    let lower = artifact.content.to_ascii_lowercase();
+    lower
+        .find("<title>")
+        .and_then(|start| {
+            let from = start + "<title>".len();
+            let end = from + lower[from..].find("</title>")?;
+            let t = artifact.content[from..end].trim();
+            (!t.is_empty() && t.len() <= 200).then(|| t.to_owned())
+        })
+        .unwrap_or_else(|| "Untitled app".to_owned())
 }
 
 /// A short, stable key for content that has no id (FNV-1a, 64 bits, hex). Not a security
@@ -141,6 +164,18 @@ mod tests {
             runnable_from_paste(md),
             Err(PasteError::NotRunnableYet("mermaid"))
         );
+    }
+
+    #[test]
+    fn titles_come_from_the_reply_or_the_page() {
+        let mut a = Artifact::new(ArtifactKind::Html);
+        a.content = "<html><head><TITLE> Tip calculator </TITLE></head>".into();
+        assert_eq!(display_title(&a), "Tip calculator");
+        a.title = Some("Tips".into());
+        assert_eq!(display_title(&a), "Tips");
+        a.title = None;
+        a.content = "<title></title><title>".into();
+        assert_eq!(display_title(&a), "Untitled app");
     }
 
     #[test]

@@ -7,6 +7,8 @@
 
 mod assets;
 mod extract;
+mod generate;
+mod http_client;
 mod run;
 mod serve;
 
@@ -30,6 +32,8 @@ enum Command {
     Extract(extract::Options),
     /// Run a single-file program (WAT/WASM) headless in the wasmtime sandbox, with hard limits.
     Run(run::Options),
+    /// Generate an app with a model: stream the reply, extract the artifact, write it.
+    Generate(generate::Options),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(opts) => serve::run(&opts).map(|()| ExitCode::SUCCESS),
         Command::Run(opts) => run::run(&opts),
+        Command::Generate(opts) => generate::run(&opts),
         Command::Extract(opts) => extract::run(&opts).map(|()| ExitCode::SUCCESS),
     };
     match result {

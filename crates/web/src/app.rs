@@ -1,26 +1,60 @@
-//! The studio page: the composer on one side, the artifact panel on the other.
+//! The studio page: conversation and composer on one side, the artifact panel on the other.
 //!
-//! Generation needs a model provider, which is not built yet; the page says so plainly when
-//! the person sends. "Run as app" takes pasted text (an HTML file, or a reply copied from
-//! another chat) and runs the app in it in the sandbox.
+//! Send streams a reply from the model chosen in the settings panel: the reply text appears as
+//! it arrives, and the app it contains runs in the preview while the model is still writing.
+//! Stop keeps what arrived. "Run as app" takes pasted text (an HTML file, or a reply copied
+//! from another chat) and runs the app in it. The decisions live in `kiln_core::session`.
 
 use kiln_core::prompt::{Prompt, PromptError};
 use kiln_core::sandbox::SandboxConfig;
+use kiln_core::session::{Ending, ModelSettings, Session, Turn, preview_due};
 use kiln_core::studio::{PasteError, Runnable, runnable_from_paste};
 use leptos::prelude::*;
 
 use crate::browser;
 use crate::preview::Preview;
+use crate::settings::{SettingsPanel, key_name, load_settings};
+use crate::transport::{self, TransportError};
+
+/// The preview restarts the app at most this often while a reply streams.
+const LIVE_PREVIEW_MS: f64 = 1_000.0;
 
 /// What the status line under the prompt says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Status {
     Idle,
     Invalid(PromptError),
-    /// The prompt was accepted, but no provider exists yet to send it to.
-    NoProvider,
     Paste(PasteError),
     Running(String),
+    Waiting,
+    Streaming,
+    Ended(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    user: bool,
+    text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Progress {
+    started_ms: f64,
+    now_ms: f64,
+    chars: usize,
+    tokens: Option<u64>,
+}
+
+impl Progress {
+    fn line(&self) -> String {
+        let secs = ((self.now_ms - self.started_ms) / 1000.0).max(0.0);
+        let (amount, unit) = match self.tokens {
+            Some(t) => (t as f64, "tokens"),
+            None => (self.chars as f64, "chars"),
+        };
+        let rate = if secs > 0.2 { amount / secs } else { 0.0 };
+        format!("{amount:.0} {unit} · {rate:.0}/s · {secs:.1} s")
+    }
 }
 
 async fn fetch_config() -> Result<SandboxConfig, String> {
@@ -41,10 +75,160 @@ pub fn App() -> impl IntoView {
     let (runnable, set_runnable) = signal(None::<Runnable>);
     let config = LocalResource::new(fetch_config);
     let sandbox_config = Signal::derive(move || config.get());
+    let settings = RwSignal::new(load_settings());
+    let show_settings = RwSignal::new(false);
+    let conversation = RwSignal::new(Vec::<Entry>::new());
+    let progress = RwSignal::new(Progress::default());
+    let streaming = RwSignal::new(false);
+    let session = StoredValue::new_local(Session::new());
+    let turn = StoredValue::new_local(None::<Turn>);
+    let abort = StoredValue::new_local(None::<web_sys::AbortController>);
 
-    let send = move || match Prompt::parse(&draft.get_untracked()) {
-        Ok(_) => set_status.set(Status::NoProvider),
-        Err(e) => set_status.set(Status::Invalid(e)),
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            if streaming.get_untracked() {
+                progress.update(|p| p.now_ms = browser::now_ms());
+            }
+        },
+        std::time::Duration::from_millis(200),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+
+    let send = move || {
+        if streaming.get_untracked() {
+            return;
+        }
+        let prompt = match Prompt::parse(&draft.get_untracked()) {
+            Ok(p) => p,
+            Err(e) => return set_status.set(Status::Invalid(e)),
+        };
+        let s: ModelSettings = settings.get_untracked();
+        let started = match session.with_value(|sess| sess.begin(&s, &prompt)) {
+            Ok(t) => t,
+            Err(e) => {
+                show_settings.set(true);
+                return set_status.set(Status::Ended(format!("Check the model settings: {e}.")));
+            }
+        };
+        let Ok(controller) = web_sys::AbortController::new() else {
+            return;
+        };
+        let endpoint = started.endpoint().clone();
+        let request = started.request().clone();
+        turn.set_value(Some(started));
+        abort.set_value(Some(controller.clone()));
+        conversation.update(|c| {
+            c.push(Entry {
+                user: true,
+                text: prompt.as_str().to_owned(),
+            });
+            c.push(Entry {
+                user: false,
+                text: String::new(),
+            });
+        });
+        set_draft.set(String::new());
+        let now = browser::now_ms();
+        progress.set(Progress {
+            started_ms: now,
+            now_ms: now,
+            chars: 0,
+            tokens: None,
+        });
+        streaming.set(true);
+        set_status.set(Status::Waiting);
+        let key = browser::load(&key_name(&s.provider));
+
+        leptos::task::spawn_local(async move {
+            let mut last_preview: Option<f64> = None;
+            let result = transport::stream(
+                &endpoint,
+                &request,
+                key.as_deref(),
+                &controller.signal(),
+                |bytes| {
+                    let changed = turn.try_update_value(|t| {
+                        let t = t.as_mut()?;
+                        let before = t.reply().len();
+                        let update = t.feed(bytes);
+                        let added = t.reply()[before..].to_owned();
+                        let live = if preview_due(last_preview, browser::now_ms(), LIVE_PREVIEW_MS)
+                        {
+                            t.live()
+                        } else {
+                            None
+                        };
+                        Some((update, added, live, t.usage().output_tokens))
+                    });
+                    let Some(Some((update, added, live, tokens))) = changed else {
+                        return;
+                    };
+                    if !added.is_empty() {
+                        conversation.update(|c| {
+                            if let Some(last) = c.last_mut() {
+                                last.text.push_str(&added);
+                            }
+                        });
+                        set_status.set(Status::Streaming);
+                    }
+                    progress.update(|p| {
+                        p.chars += update.text_chars;
+                        p.tokens = tokens.or(p.tokens);
+                        p.now_ms = browser::now_ms();
+                    });
+                    if let Some(r) = live {
+                        last_preview = Some(browser::now_ms());
+                        set_runnable.set(Some(r));
+                    }
+                },
+            )
+            .await;
+            let finished = turn.try_update_value(|t| t.take()).flatten();
+            if let Some(mut t) = finished {
+                let ending = t.finish();
+                if let Some(r) = t.live() {
+                    set_runnable.set(Some(r));
+                }
+                let message = match (&result, &ending) {
+                    (Err(TransportError::Aborted), _) => {
+                        "Stopped. What arrived is kept.".to_owned()
+                    }
+                    (Err(TransportError::Provider(e)), _) => {
+                        format!("{e}. What to do: {}.", e.kind.advice())
+                    }
+                    (Err(e @ TransportError::Network(_)), _) => {
+                        if t.reply().is_empty() {
+                            format!(
+                                "{e}. Check the base URL, and that the server allows this page (CORS)."
+                            )
+                        } else {
+                            format!("{e}. What arrived is kept.")
+                        }
+                    }
+                    (Ok(()), Ending::Complete) => "Done.".to_owned(),
+                    (Ok(()), other) => other.describe(),
+                };
+                session.update_value(|sess| sess.commit(t));
+                conversation.update(|c| {
+                    if c.last().is_some_and(|e| !e.user && e.text.is_empty()) {
+                        c.pop();
+                        c.pop();
+                    }
+                });
+                set_status.set(Status::Ended(message));
+            }
+            progress.update(|p| p.now_ms = browser::now_ms());
+            streaming.set(false);
+            abort.set_value(None);
+        });
+    };
+    let stop = move |_| {
+        abort.with_value(|a| {
+            if let Some(a) = a {
+                a.abort();
+            }
+        });
     };
     let run_pasted = move || match runnable_from_paste(&draft.get_untracked()) {
         Ok(r) => {
@@ -59,9 +243,28 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <span class="brand" data-testid="brand">"Kiln"</span>
                 <span class="tagline">"Describe an app. Watch it run. Share it as a link."</span>
+                <span class="spacer"></span>
+                <button
+                    class="secondary small"
+                    data-testid="settings-button"
+                    aria-expanded=move || show_settings.get().to_string()
+                    on:click=move |_| show_settings.update(|v| *v = !*v)
+                >
+                    {move || settings.with(|s| format!("Model: {} · {}", s.provider, if s.model.is_empty() { "choose" } else { &s.model }))}
+                </button>
             </header>
+            <Show when=move || show_settings.get()>
+                <SettingsPanel settings=settings/>
+            </Show>
             <main class="workspace">
                 <section class="chat" aria-label="Conversation">
+                    <ol class="conversation" data-testid="conversation">
+                        {move || conversation.get().into_iter().map(|e| {
+                            let class = if e.user { "turn user" } else { "turn model" };
+                            let testid = if e.user { "turn-user" } else { "turn-model" };
+                            view! { <li class=class data-testid=testid>{e.text}</li> }
+                        }).collect_view()}
+                    </ol>
                     <form
                         class="composer"
                         data-testid="composer"
@@ -79,10 +282,12 @@ pub fn App() -> impl IntoView {
                             prop:value=move || draft.get()
                             on:input=move |ev| {
                                 set_draft.set(event_target_value(&ev));
-                                set_status.set(Status::Idle);
+                                if !streaming.get_untracked() {
+                                    set_status.set(Status::Idle);
+                                }
                             }
                             on:keydown=move |ev| {
-                                if ev.key() == "Enter" && !ev.shift_key() {
+                                if ev.key() == "Enter" && (!ev.shift_key() || ev.ctrl_key() || ev.meta_key()) {
                                     ev.prevent_default();
                                     send();
                                 }
@@ -93,11 +298,11 @@ pub fn App() -> impl IntoView {
                                 {move || match status.get() {
                                     Status::Idle => String::new(),
                                     Status::Invalid(e) => format!("Cannot send: {e}."),
-                                    Status::NoProvider => "Model providers are not built yet in \
-                                        this version of Kiln, so nothing was sent."
-                                        .to_owned(),
                                     Status::Paste(e) => format!("Cannot run: {e}."),
                                     Status::Running(title) => format!("Running “{title}” in the sandbox."),
+                                    Status::Waiting => format!("Waiting for the first token… {}", progress.get().line()),
+                                    Status::Streaming => format!("Receiving… {}", progress.get().line()),
+                                    Status::Ended(m) => m,
                                 }}
                             </p>
                             <button
@@ -108,9 +313,16 @@ pub fn App() -> impl IntoView {
                             >
                                 "Run as app"
                             </button>
-                            <button type="submit" class="send" data-testid="send-button">
-                                "Send"
-                            </button>
+                            <Show
+                                when=move || streaming.get()
+                                fallback=|| view! {
+                                    <button type="submit" class="send" data-testid="send-button">"Send"</button>
+                                }
+                            >
+                                <button type="button" class="send" data-testid="stop-generation" on:click=stop>
+                                    "Stop"
+                                </button>
+                            </Show>
                         </div>
                     </form>
                 </section>

@@ -6,6 +6,8 @@
 mod app;
 mod browser;
 mod preview;
+mod settings;
+mod transport;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -108,6 +108,20 @@ pub const FRAME_ALLOW: &str = "fullscreen; camera 'none'; microphone 'none'; geo
     payment 'none'; usb 'none'; serial 'none'; hid 'none'; \
     clipboard-read 'none'; display-capture 'none'; publickey-credentials-get 'none'";
 
+/// The `connect-src` sources for a consent: the granted origins, or `'none'`.
+fn connect_src(consent: &Consent) -> String {
+    if consent.network.is_empty() {
+        "'none'".to_owned()
+    } else {
+        consent
+            .network
+            .iter()
+            .map(Origin::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 /// The CSP placed first in an artifact's document.
 ///
 /// Default deny. Inline script and style are allowed (single-file apps are inline by nature),
@@ -119,16 +133,7 @@ pub fn artifact_csp(vendor_origin: Option<&Origin>, consent: &Consent) -> String
     let vendor = vendor_origin
         .map(|o| format!(" {}/vendor/", o.as_str()))
         .unwrap_or_default();
-    let connect = if consent.network.is_empty() {
-        "'none'".to_owned()
-    } else {
-        consent
-            .network
-            .iter()
-            .map(Origin::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let connect = connect_src(consent);
     format!(
         "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval' blob:{vendor}; \
          style-src 'unsafe-inline'{vendor}; img-src data: blob:; media-src data: blob:; \
@@ -147,16 +152,7 @@ pub fn artifact_csp(vendor_origin: Option<&Origin>, consent: &Consent) -> String
 /// to any URL, which would otherwise leak data in the URL.
 pub fn runner_csp(sandbox: &Origin, consent: &Consent) -> String {
     let s = sandbox.as_str();
-    let connect = if consent.network.is_empty() {
-        "'none'".to_owned()
-    } else {
-        consent
-            .network
-            .iter()
-            .map(Origin::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let connect = connect_src(consent);
     format!(
         "default-src 'none'; script-src {s}/runner.js {s}/vendor/ 'unsafe-inline' \
          'unsafe-eval' blob:; style-src {s}/vendor/ 'unsafe-inline'; img-src data: blob:; \

@@ -11,5 +11,6 @@
 mod chunking;
 mod fixtures;
 mod prompt;
+mod provider;
 mod robustness;
 mod support;

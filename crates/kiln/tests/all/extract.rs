@@ -79,7 +79,10 @@ fn bad_input_is_refused_clearly() {
     let huge = vec![b'a'; 50 * 1024 * 1024];
     let out = extract_stdin(&["--json"], &huge);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr), "kiln: error: stdin: input is over the 8 MiB limit\n");
+    assert_eq!(
+        text(&out.stderr),
+        "kiln: error: stdin: input is over the 8 MiB limit\n"
+    );
 
     let dir = std::env::temp_dir().join(format!("kiln-extract-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -4,6 +4,8 @@
 #![allow(clippy::disallowed_methods)] // tests of a binary write files and spawn writers
 
 mod extract;
+mod generate;
+mod replay;
 mod run;
 mod serve;
 

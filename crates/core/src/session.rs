@@ -1,0 +1,541 @@
+//! A conversation with a model about artifacts: the settings it uses, the request for the next
+//! turn, and the streaming state of the turn in flight.
+//!
+//! The page (and any other front end) moves bytes; everything else happens here: building the
+//! provider request with Kiln's system prompt and the conversation so far, decoding the stream,
+//! feeding the reply into the extractor seeded with the artifacts of earlier turns (so patch
+//! edits apply), and saying how the turn ended. A turn that ends early — Stop, a dropped
+//! connection, a provider error — keeps everything that arrived, including a partial artifact.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::artifact::ArtifactSet;
+use crate::extract::{ExtractReport, Extractor};
+use crate::prompt::Prompt;
+use crate::protocol::SYSTEM_PROMPT;
+use crate::provider::{
+    ChatRequest, DecodeError, Endpoint, EndpointError, HttpRequest, Message, Protocol,
+    ProviderError, RequestError, StopReason, StreamDecoder, StreamEvent, Usage,
+};
+use crate::studio::{Runnable, content_key, display_title, runnable_html};
+
+/// Which model to talk to. The API key is not here: it is kept and sent by the edge only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelSettings {
+    /// `anthropic`, `openai`, `gemini` or `ollama`.
+    pub provider: String,
+    /// Empty for the provider's default base URL.
+    pub base_url: String,
+    /// The model name as the provider knows it.
+    pub model: String,
+    /// The most tokens a reply may have.
+    pub max_tokens: u32,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        Self {
+            provider: Protocol::Anthropic.name().to_owned(),
+            base_url: String::new(),
+            model: Protocol::Anthropic
+                .default_model()
+                .unwrap_or_default()
+                .to_owned(),
+            max_tokens: 16_000,
+        }
+    }
+}
+
+/// Why settings or a request cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SettingsError {
+    /// The provider name is not one Kiln speaks.
+    #[error("unknown provider {0:?}; choose anthropic, openai, gemini or ollama")]
+    Provider(String),
+    /// The base URL is not usable.
+    #[error(transparent)]
+    BaseUrl(#[from] EndpointError),
+    /// The request cannot be built (no model, …).
+    #[error(transparent)]
+    Request(#[from] RequestError),
+}
+
+impl ModelSettings {
+    /// The protocol named by `provider`.
+    pub fn protocol(&self) -> Result<Protocol, SettingsError> {
+        Protocol::parse(&self.provider)
+            .ok_or_else(|| SettingsError::Provider(self.provider.clone()))
+    }
+
+    /// The endpoint these settings name.
+    pub fn endpoint(&self) -> Result<Endpoint, SettingsError> {
+        let base = self.base_url.trim();
+        Ok(Endpoint::new(
+            self.protocol()?,
+            (!base.is_empty()).then_some(base),
+        )?)
+    }
+}
+
+/// What a person must know to call `protocol` straight from the studio page.
+pub fn browser_note(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Anthropic => {
+            "Called directly from this page with Anthropic's direct-browser-access header. The key \
+             stays in this browser and is sent only to the base URL above."
+        }
+        Protocol::OpenAi => {
+            "For OpenAI, OpenRouter, llama.cpp, LM Studio, vLLM or any OpenAI-compatible server: \
+             set the base URL (usually ending in /v1). The server must allow this page's origin \
+             (CORS); local servers often need a flag for it."
+        }
+        Protocol::Gemini => {
+            "Google's Gemini API, called directly from this page. The key stays in this browser \
+             and is sent only to the base URL above."
+        }
+        Protocol::Ollama => {
+            "A local Ollama (default http://localhost:11434). Start it with OLLAMA_ORIGINS set to \
+             this page's origin so it accepts requests from here. No key needed."
+        }
+    }
+}
+
+/// The turns so far and the artifacts they made.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Session {
+    messages: Vec<Message>,
+    artifacts: ArtifactSet,
+}
+
+impl Session {
+    /// An empty conversation.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The conversation so far, oldest first.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// Every artifact and its versions.
+    pub fn artifacts(&self) -> &ArtifactSet {
+        &self.artifacts
+    }
+
+    /// Starts a turn: the request to send for `prompt`, and the state that will decode it.
+    pub fn begin(&self, settings: &ModelSettings, prompt: &Prompt) -> Result<Turn, SettingsError> {
+        let endpoint = settings.endpoint()?;
+        let mut messages = self.messages.clone();
+        messages.push(Message::user(prompt.as_str()));
+        let chat = ChatRequest {
+            model: settings.model.trim().to_owned(),
+            system: SYSTEM_PROMPT.to_owned(),
+            messages,
+            max_tokens: settings.max_tokens,
+            temperature: None,
+        };
+        let request = endpoint.chat_request(&chat)?;
+        Ok(Turn {
+            decoder: endpoint.protocol().decoder(),
+            endpoint,
+            request,
+            prompt: prompt.as_str().to_owned(),
+            extractor: Extractor::with_artifacts(self.artifacts.clone()),
+            reply: String::new(),
+            usage: Usage::default(),
+            stop: None,
+            error: None,
+            decode_error: None,
+            done: false,
+            events: Vec::new(),
+        })
+    }
+
+    /// Keeps what a turn produced — its prompt, its reply (even a partial one) and its
+    /// artifacts — so the next turn sees them.
+    pub fn commit(&mut self, turn: Turn) {
+        if turn.reply.is_empty() {
+            return;
+        }
+        self.messages.push(Message::user(turn.prompt));
+        self.messages.push(Message::assistant(turn.reply));
+        self.artifacts = turn.extractor.into_set();
+    }
+}
+
+/// What one chunk of bytes changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Update {
+    /// Characters of reply text added.
+    pub text_chars: usize,
+    /// The reply mentioned an error or the decoder failed: the turn is over.
+    pub failed: bool,
+}
+
+/// How a turn ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// The model finished its reply.
+    Complete,
+    /// The model stopped because of a limit or a filter; what it wrote may be unfinished.
+    Cut(StopReason),
+    /// The stream ended without the protocol's last event: a dropped connection.
+    Dropped,
+    /// The provider reported an error (in the response or inside the stream).
+    Provider(ProviderError),
+    /// The bytes were not the provider's protocol.
+    Garbled(String),
+}
+
+impl Ending {
+    /// What to tell the person, in one sentence.
+    pub fn describe(&self) -> String {
+        match self {
+            Ending::Complete => "Done.".to_owned(),
+            Ending::Cut(reason) => {
+                format!("The reply was cut short ({reason}); what arrived is kept.")
+            }
+            Ending::Dropped => {
+                "The connection dropped before the reply finished; what arrived is kept.".to_owned()
+            }
+            Ending::Provider(e) => format!("{e}. {}", e.kind.advice()),
+            Ending::Garbled(e) => format!("The provider's stream could not be read: {e}."),
+        }
+    }
+}
+
+/// The turn in flight: decoder, extractor and everything received.
+#[derive(Debug)]
+pub struct Turn {
+    endpoint: Endpoint,
+    request: HttpRequest,
+    prompt: String,
+    decoder: StreamDecoder,
+    extractor: Extractor,
+    reply: String,
+    usage: Usage,
+    stop: Option<StopReason>,
+    error: Option<ProviderError>,
+    decode_error: Option<DecodeError>,
+    done: bool,
+    events: Vec<StreamEvent>,
+}
+
+impl Turn {
+    /// Where to send the request.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The request to send (the edge adds the API key header).
+    pub fn request(&self) -> &HttpRequest {
+        &self.request
+    }
+
+    /// The reply text so far.
+    pub fn reply(&self) -> &str {
+        &self.reply
+    }
+
+    /// Token counts the provider reported so far.
+    pub fn usage(&self) -> Usage {
+        self.usage
+    }
+
+    /// Decodes a chunk of the response body and feeds the text to the extractor.
+    pub fn feed(&mut self, bytes: &[u8]) -> Update {
+        let mut update = Update::default();
+        if self.decode_error.is_some() || self.error.is_some() {
+            update.failed = true;
+            return update;
+        }
+        self.events.clear();
+        if let Err(e) = self.decoder.feed(bytes, &mut self.events) {
+            self.decode_error = Some(e);
+            update.failed = true;
+        }
+        let (chars, failed) = self.absorb();
+        update.text_chars = chars;
+        update.failed |= failed;
+        update
+    }
+
+    /// Takes the decoded events into the reply, the extractor and the turn's state. Returns the
+    /// characters of text added and whether the provider reported an error.
+    fn absorb(&mut self) -> (usize, bool) {
+        let (mut chars, mut failed) = (0, false);
+        let events = std::mem::take(&mut self.events);
+        for event in &events {
+            match event {
+                StreamEvent::Text(t) => {
+                    self.reply.push_str(t);
+                    self.extractor.feed(t);
+                    chars += t.chars().count();
+                }
+                StreamEvent::Usage(u) => self.usage.merge(*u),
+                StreamEvent::Stop(r) => self.stop = Some(r.clone()),
+                StreamEvent::Error(e) => {
+                    self.error = Some(e.clone());
+                    failed = true;
+                }
+                StreamEvent::Done => self.done = true,
+                StreamEvent::Thinking(_) => {}
+            }
+        }
+        // Keep the allocation for the next chunk.
+        self.events = events;
+        self.events.clear();
+        (chars, failed)
+    }
+
+    /// Ends the turn (after the body ended, or was stopped) and says how it went.
+    pub fn finish(&mut self) -> Ending {
+        self.events.clear();
+        let flushed = self.decoder.finish(&mut self.events);
+        self.absorb();
+        self.extractor.finish();
+        if let Some(e) = &self.error {
+            return Ending::Provider(e.clone());
+        }
+        match self.decode_error.clone().or(flushed.err()) {
+            Some(DecodeError::Truncated) => return Ending::Dropped,
+            Some(e) => return Ending::Garbled(e.to_string()),
+            None => {}
+        }
+        match &self.stop {
+            Some(reason) if reason.is_cut() => Ending::Cut(reason.clone()),
+            _ if self.done => Ending::Complete,
+            _ => Ending::Dropped,
+        }
+    }
+
+    /// The artifacts of this reply so far (complete ones; see [`Turn::live`] for the one being
+    /// written).
+    pub fn report(&self) -> ExtractReport {
+        self.extractor.report()
+    }
+
+    /// What the preview should run now: the artifact being written if it is one the preview
+    /// runs (content so far), otherwise the newest runnable artifact of this reply.
+    pub fn live(&self) -> Option<Runnable> {
+        // A plain fence is a candidate until it closes; an HTML or SVG one is worth showing
+        // while it streams all the same.
+        if let Some(p) = self.extractor.current() {
+            let mut artifact = p.artifact.clone();
+            artifact.content.push_str(p.tail);
+            if let Some(html) = runnable_html(&artifact) {
+                return Some(Runnable {
+                    key: artifact.id.clone().unwrap_or_else(|| "draft".to_owned()),
+                    title: display_title(&artifact),
+                    kind: artifact.kind,
+                    source: artifact.content.clone(),
+                    html,
+                    complete: false,
+                });
+            }
+        }
+        let report = self.extractor.report();
+        report
+            .artifacts
+            .iter()
+            .zip(&report.versions)
+            .rev()
+            .find_map(|(a, r)| {
+                runnable_html(a).map(|html| Runnable {
+                    key: a
+                        .id
+                        .clone()
+                        .unwrap_or_else(|| format!("{}-{}", r.id, content_key(&self.prompt))),
+                    title: display_title(a),
+                    kind: a.kind,
+                    source: a.content.clone(),
+                    html,
+                    complete: a.complete,
+                })
+            })
+    }
+}
+
+/// Whether the live preview should be refreshed: at most every `interval_ms`, so a fast
+/// stream does not restart the app on every token.
+pub fn preview_due(last_ms: Option<f64>, now_ms: f64, interval_ms: f64) -> bool {
+    last_ms.is_none_or(|last| now_ms - last >= interval_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn openai() -> ModelSettings {
+        ModelSettings {
+            provider: "openai".into(),
+            base_url: "http://127.0.0.1:9/v1".into(),
+            model: "test-model".into(),
+            max_tokens: 1000,
+        }
+    }
+
+    fn sse(deltas: &[&str], done: bool) -> String {
+        let mut out = String::new();
+        for d in deltas {
+            let chunk = serde_json::json!({"choices": [{"index": 0, "delta": {"content": d}}]});
+            out.push_str(&format!("data: {chunk}\n\n"));
+        }
+        if done {
+            out.push_str(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+            );
+            out.push_str("data: [DONE]\n\n");
+        }
+        out
+    }
+
+    const APP: [&str; 3] = [
+        "Here it is:\n\n```html\n<!DOCTYPE html>\n<html><body>\n",
+        "<button id=b>Count</button>\n<script>let n = 0;</script>\n",
+        "</body></html>\n```\n\nEnjoy.",
+    ];
+
+    #[test]
+    fn a_turn_streams_into_a_live_preview_and_completes() {
+        let session = Session::new();
+        let prompt = Prompt::parse("a counter").unwrap();
+        let mut turn = session.begin(&openai(), &prompt).unwrap();
+        assert_eq!(
+            turn.endpoint().url(turn.request()),
+            "http://127.0.0.1:9/v1/chat/completions"
+        );
+        let body = turn.request().body.clone().unwrap();
+        assert!(
+            body.contains("artifacts") && body.contains("a counter") && body.contains("test-model")
+        );
+        assert!(
+            !body.contains("api_key")
+                && turn
+                    .request()
+                    .headers
+                    .iter()
+                    .all(|(n, _)| *n != "authorization")
+        );
+
+        let stream = sse(&APP, true);
+        let (a, b) = stream.split_at(stream.len() / 2);
+        let u = turn.feed(a.as_bytes());
+        assert!(u.text_chars > 0 && !u.failed);
+        let live = turn.live().expect("the page is previewed while it streams");
+        assert!(!live.complete && live.html.contains("<!DOCTYPE html>"));
+        turn.feed(b.as_bytes());
+        assert_eq!(turn.finish(), Ending::Complete);
+        let done = turn.live().unwrap();
+        assert!(done.complete && done.html.contains("let n = 0"));
+        assert_eq!(turn.reply(), APP.concat());
+    }
+
+    #[test]
+    fn a_dropped_stream_keeps_the_partial_artifact_and_the_session_keeps_the_turn() {
+        let mut session = Session::new();
+        let prompt = Prompt::parse("a counter").unwrap();
+        let mut turn = session.begin(&openai(), &prompt).unwrap();
+        turn.feed(sse(&APP[..2], false).as_bytes());
+        assert_eq!(turn.finish(), Ending::Dropped);
+        assert!(Ending::Dropped.describe().contains("kept"));
+        let partial = turn.report();
+        assert_eq!(partial.artifacts.len(), 1);
+        assert!(!partial.artifacts[0].complete);
+        assert!(partial.artifacts[0].content.contains("let n = 0"));
+        session.commit(turn);
+        assert_eq!(session.messages().len(), 2);
+        assert_eq!(session.artifacts().len(), 1);
+    }
+
+    #[test]
+    fn a_follow_up_edit_applies_to_the_previous_turns_artifact() {
+        let mut session = Session::new();
+        let first = Prompt::parse("a counter").unwrap();
+        let mut turn = session.begin(&openai(), &first).unwrap();
+        let create = "<kiln-artifact id=\"counter\" kind=\"html\" title=\"Counter\">\n<!DOCTYPE html>\n<html><body>\n<button>Count</button>\n</body></html>\n</kiln-artifact>\n";
+        turn.feed(sse(&[create], true).as_bytes());
+        assert_eq!(turn.finish(), Ending::Complete);
+        session.commit(turn);
+
+        let second = Prompt::parse("make the button say Add").unwrap();
+        let mut turn = session.begin(&openai(), &second).unwrap();
+        // The conversation so far goes with the new prompt.
+        let body = turn.request().body.clone().unwrap();
+        assert!(body.contains("a counter") && body.contains("make the button say Add"));
+        let edit = "<kiln-edit id=\"counter\">\n<<<<<<< SEARCH\n<button>Count</button>\n=======\n<button>Add</button>\n>>>>>>> REPLACE\n</kiln-edit>\n";
+        turn.feed(sse(&[edit], true).as_bytes());
+        assert_eq!(turn.finish(), Ending::Complete);
+        assert!(
+            turn.report().rejections.is_empty(),
+            "{:?}",
+            turn.report().rejections
+        );
+        let live = turn.live().unwrap();
+        assert!(live.html.contains("<button>Add</button>"), "{}", live.html);
+        assert_eq!(live.key, "counter");
+        session.commit(turn);
+        assert_eq!(
+            session
+                .artifacts()
+                .get("counter")
+                .map(|h| h.versions().len()),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn provider_errors_in_the_stream_end_the_turn() {
+        let session = Session::new();
+        let mut turn = session
+            .begin(&openai(), &Prompt::parse("x").unwrap())
+            .unwrap();
+        let u = turn
+            .feed(b"data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n");
+        assert!(u.failed);
+        assert!(matches!(turn.finish(), Ending::Provider(_)));
+    }
+
+    #[test]
+    fn bad_settings_are_refused_before_anything_is_sent() {
+        let session = Session::new();
+        let p = Prompt::parse("x").unwrap();
+        let bad = ModelSettings {
+            provider: "cohere".into(),
+            ..openai()
+        };
+        assert!(matches!(
+            session.begin(&bad, &p),
+            Err(SettingsError::Provider(_))
+        ));
+        let bad = ModelSettings {
+            base_url: "ftp://x".into(),
+            ..openai()
+        };
+        assert!(matches!(
+            session.begin(&bad, &p),
+            Err(SettingsError::BaseUrl(_))
+        ));
+        let bad = ModelSettings {
+            model: " ".into(),
+            ..openai()
+        };
+        assert!(matches!(
+            session.begin(&bad, &p),
+            Err(SettingsError::Request(_))
+        ));
+        // Defaults: Anthropic at its public URL.
+        let d = ModelSettings::default();
+        assert_eq!(d.endpoint().unwrap().protocol(), Protocol::Anthropic);
+    }
+
+    #[test]
+    fn preview_refreshes_are_throttled() {
+        assert!(preview_due(None, 0.0, 500.0));
+        assert!(!preview_due(Some(1000.0), 1400.0, 500.0));
+        assert!(preview_due(Some(1000.0), 1500.0, 500.0));
+    }
+}

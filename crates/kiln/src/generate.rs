@@ -1,0 +1,715 @@
+//! `kiln generate`: ask a model for an app, stream its reply to the terminal, pull the artifact
+//! out while it streams, and write it to a file.
+//!
+//! Everything about the providers' formats (request bodies, stream decoding, what an error
+//! means, when to retry) is decided in `kiln_core::provider`; this module is the loop around it:
+//! send, retry rate limits and server errors within a small total wait, read the body as it
+//! arrives, feed the decoder, echo text to stdout and feed the extractor, then write the last
+//! artifact. A reply that stops early (a dropped connection, an error event, the max-tokens
+//! limit) still leaves its partial artifact on disk, and the one-line error says so. The key is
+//! read from an environment variable, never from a flag (which would land in shell history),
+//! and is only ever written into the request's auth header; provider messages are scrubbed of
+//! it before they are printed.
+
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use kiln_core::artifact::{Artifact, ArtifactKind};
+use kiln_core::extract::report::format_size;
+use kiln_core::extract::{Extractor, MAX_REPLY_BYTES};
+use kiln_core::prompt::{MAX_PROMPT_CHARS, Prompt};
+use kiln_core::protocol::SYSTEM_PROMPT;
+use kiln_core::provider::{
+    ChatRequest, DecodeError, Endpoint, ErrorKind, GiveUp, Message, Protocol, ProviderError,
+    RetryDecision, RetryPolicy, StopReason, StreamDecoder, StreamEvent, Usage,
+};
+use kiln_core::units::parse_duration;
+
+use crate::http_client::{ApiKey, Client, Response, read_capped};
+
+/// The most of an error body or a model list that is read.
+const MAX_SMALL_BODY: u64 = 4 * 1024 * 1024;
+/// How often the live progress line is redrawn.
+const REDRAW: Duration = Duration::from_millis(100);
+
+/// The providers `--provider` accepts.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Provider {
+    /// Anthropic Messages API.
+    Anthropic,
+    /// OpenAI Chat Completions, or any OpenAI-compatible server with --base-url.
+    Openai,
+    /// Google Gemini API.
+    Gemini,
+    /// Ollama's native API.
+    Ollama,
+}
+
+impl From<Provider> for Protocol {
+    fn from(p: Provider) -> Self {
+        match p {
+            Provider::Anthropic => Protocol::Anthropic,
+            Provider::Openai => Protocol::OpenAi,
+            Provider::Gemini => Protocol::Gemini,
+            Provider::Ollama => Protocol::Ollama,
+        }
+    }
+}
+
+/// Options for `kiln generate`.
+#[derive(clap::Args, Debug)]
+pub struct Options {
+    /// Which provider API to speak.
+    #[arg(long, value_enum)]
+    provider: Provider,
+    /// The API's base URL, instead of the provider's own. OpenAI-compatible servers are given
+    /// up to their /v1, like http://127.0.0.1:8080/v1.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// The model [default: claude-sonnet-4-5, gpt-4.1-mini or gemini-2.5-flash; Ollama has no
+    /// default].
+    #[arg(long)]
+    model: Option<String>,
+    /// The environment variable that holds the API key [default: ANTHROPIC_API_KEY,
+    /// OPENAI_API_KEY or GEMINI_API_KEY; none for Ollama]. Keys are never taken as flags, which
+    /// would keep them in shell history.
+    #[arg(long, value_name = "VAR")]
+    api_key_env: Option<String>,
+    /// Where to write the artifact [default: its id and kind in the current folder, like
+    /// todo-app.html, never overwriting a file].
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The longest reply, in tokens.
+    #[arg(long, default_value_t = 16384, value_name = "N")]
+    max_tokens: u32,
+    /// Sampling temperature [default: the model's].
+    #[arg(long)]
+    temperature: Option<f64>,
+    /// How many times to retry after a rate limit or a server error.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    retries: u32,
+    /// The most time spent waiting between retries, in all, like 500ms, 30s or 2m. A wait the
+    /// provider asks for that does not fit is not made.
+    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    max_retry_wait: Duration,
+    /// Do not echo the reply to stdout.
+    #[arg(short, long)]
+    quiet: bool,
+    /// List the models the provider offers, and exit.
+    #[arg(long)]
+    list_models: bool,
+    /// What to make, or - to read it from stdin.
+    #[arg(required_unless_present = "list_models")]
+    prompt: Option<String>,
+}
+
+pub fn run(opts: &Options) -> Result<ExitCode> {
+    let protocol = Protocol::from(opts.provider);
+    let endpoint = Endpoint::new(protocol, opts.base_url.as_deref()).map_err(|e| anyhow!(e))?;
+    let key = Key::from_env(protocol, opts.api_key_env.as_deref())?;
+    let client = Client::new();
+    if opts.list_models {
+        return list_models(&client, &endpoint, &key);
+    }
+    let Some(model) = opts
+        .model
+        .clone()
+        .or_else(|| protocol.default_model().map(str::to_owned))
+    else {
+        bail!(
+            "name a model with --model: {protocol} has no default (`ollama list` shows the \
+             models you have pulled)"
+        );
+    };
+    let prompt = read_prompt(opts.prompt.as_deref().unwrap_or("-"))?;
+    let chat = ChatRequest {
+        model,
+        system: SYSTEM_PROMPT.to_owned(),
+        messages: vec![Message::user(prompt.as_str())],
+        max_tokens: opts.max_tokens,
+        temperature: opts.temperature,
+    };
+    let request = endpoint.chat_request(&chat).map_err(|e| anyhow!(e))?;
+    let url = endpoint.url(&request);
+    let policy = RetryPolicy {
+        max_retries: opts.retries,
+        max_total_wait: opts.max_retry_wait,
+        ..RetryPolicy::default()
+    };
+
+    let start = Instant::now();
+    let mut retries = 0;
+    let mut waited = Duration::ZERO;
+    let response = loop {
+        let response = client
+            .send(&endpoint, &request, key.value.as_ref())
+            .with_context(|| format!("cannot reach {url}"))?;
+        if (200..300).contains(&response.status) {
+            break response;
+        }
+        let body = read_capped(response.body, MAX_SMALL_BODY).unwrap_or_default();
+        let error = protocol.classify(response.status, response.retry_after, &body);
+        match policy.decide(&error, retries, waited) {
+            RetryDecision::Retry(delay) => {
+                retries += 1;
+                eprintln!(
+                    "kiln: {protocol}: {}; retrying in {} ({retries} of {})",
+                    key.scrub(&error.to_string()),
+                    show_duration(delay),
+                    policy.max_retries
+                );
+                std::thread::sleep(delay);
+                waited += delay;
+            }
+            RetryDecision::GiveUp(reason) => {
+                bail!(failure(&key, &chat.model, protocol, &error, reason));
+            }
+        }
+    };
+
+    let mut reply = Reply::new(protocol, opts.quiet);
+    let ending = reply.stream(response);
+    reply.finish_output();
+    let outcome = reply.outcome(&ending, &key, opts.max_tokens);
+
+    let stats = reply.summary(&chat.model, start.elapsed(), outcome.is_none());
+    let written = reply.write_artifact(opts.output.as_deref())?;
+    match (outcome, written) {
+        (None, Some((what, _))) => {
+            eprintln!("kiln: {stats}; wrote {what}");
+            Ok(ExitCode::SUCCESS)
+        }
+        (None, None) => {
+            eprintln!("kiln: {stats}");
+            if opts.quiet {
+                bail!("the reply has no artifact (run without --quiet to see its text)")
+            }
+            bail!("the reply has no artifact (its text is above)")
+        }
+        (Some(problem), Some((what, complete))) => {
+            eprintln!("kiln: {stats}");
+            if complete {
+                bail!("{problem}; wrote {what}")
+            }
+            bail!("{problem}; kept the partial artifact in {what}")
+        }
+        (Some(problem), None) => {
+            eprintln!("kiln: {stats}");
+            bail!("{problem}; the reply had no artifact yet")
+        }
+    }
+}
+
+/// The key and where it came from.
+struct Key {
+    value: Option<ApiKey>,
+    var: Option<String>,
+}
+
+impl Key {
+    fn from_env(protocol: Protocol, var: Option<&str>) -> Result<Self> {
+        let Some(var) = var.or(protocol.default_key_env()) else {
+            return Ok(Self {
+                value: None,
+                var: None,
+            });
+        };
+        let value = match std::env::var(var) {
+            Ok(value) if !value.trim().is_empty() => value.trim().to_owned(),
+            Ok(_) | Err(std::env::VarError::NotPresent) => bail!(
+                "{var} is not set: put your {protocol} API key in it (export {var}=...), or name \
+                 the variable that holds it with --api-key-env"
+            ),
+            Err(std::env::VarError::NotUnicode(_)) => bail!("{var} is not valid UTF-8"),
+        };
+        if value.chars().any(|c| c.is_control()) {
+            bail!("{var} holds control characters, which an HTTP header cannot carry");
+        }
+        Ok(Self {
+            value: Some(ApiKey::new(value)),
+            var: Some(var.to_owned()),
+        })
+    }
+
+    /// `text` with any copy of the key replaced, for text a provider chose.
+    fn scrub(&self, text: &str) -> String {
+        match &self.value {
+            Some(key) if key.expose().len() >= 4 => text.replace(key.expose(), "[API key]"),
+            _ => text.to_owned(),
+        }
+    }
+}
+
+/// The one-line message for a request that failed for good.
+fn failure(
+    key: &Key,
+    model: &str,
+    protocol: Protocol,
+    error: &ProviderError,
+    why: GiveUp,
+) -> String {
+    let advice = match error.kind {
+        ErrorKind::BadKey => match &key.var {
+            Some(var) => format!("check the key in {var}, and that it may use {model}"),
+            None => "this server wants a key: name the variable that holds it with --api-key-env"
+                .to_owned(),
+        },
+        ErrorKind::ModelNotFound => {
+            let mut advice = format!(
+                "check the model name; `kiln generate --provider {protocol} --list-models` lists \
+                 the models"
+            );
+            if protocol == Protocol::Ollama {
+                advice.push_str(&format!(", and `ollama pull {model}` fetches one"));
+            }
+            advice
+        }
+        ErrorKind::ContextTooLong => "shorten the prompt, or lower --max-tokens".to_owned(),
+        kind => kind.advice().to_owned(),
+    };
+    let mut line = format!("{protocol}: {}", key.scrub(&error.to_string()));
+    if why != GiveUp::NotRetryable {
+        line.push_str(&format!("; {why}"));
+    }
+    line.push_str(&format!("; {advice}"));
+    line
+}
+
+fn list_models(client: &Client, endpoint: &Endpoint, key: &Key) -> Result<ExitCode> {
+    let protocol = endpoint.protocol();
+    let request = protocol.models_request();
+    let url = endpoint.url(&request);
+    let response = client
+        .send(endpoint, &request, key.value.as_ref())
+        .with_context(|| format!("cannot reach {url}"))?;
+    let body = read_capped(response.body, MAX_SMALL_BODY)
+        .with_context(|| format!("reading the model list from {url}"))?;
+    if !(200..300).contains(&response.status) {
+        let error = protocol.classify(response.status, response.retry_after, &body);
+        bail!("{protocol}: {}", key.scrub(&error.to_string()));
+    }
+    let models = protocol
+        .parse_models(&body)
+        .map_err(|e| anyhow!("{protocol}: {e}"))?;
+    let mut out = std::io::stdout().lock();
+    for m in models {
+        match m.display_name {
+            Some(name) => writeln!(out, "{}\t{name}", m.id)?,
+            None => writeln!(out, "{}", m.id)?,
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_prompt(arg: &str) -> Result<Prompt> {
+    let text = if arg == "-" {
+        let mut bytes = Vec::new();
+        // Four bytes per character at most, plus one to notice a longer input.
+        let cap = u64::try_from(MAX_PROMPT_CHARS * 4 + 1).unwrap_or(u64::MAX);
+        std::io::stdin()
+            .lock()
+            .take(cap)
+            .read_to_end(&mut bytes)
+            .context("reading the prompt from stdin")?;
+        String::from_utf8(bytes).map_err(|_| anyhow!("the prompt on stdin is not valid UTF-8"))?
+    } else {
+        arg.to_owned()
+    };
+    Prompt::parse(&text).map_err(|e| anyhow!(e))
+}
+
+/// How the body ended.
+enum Ending {
+    /// The decoder saw the reply's end (or an error event).
+    Complete,
+    /// Reading failed: the connection dropped or went quiet.
+    Dropped(String),
+    /// The body ended; the decoder decides whether that was the reply's end.
+    Eof,
+    /// The provider sent something the decoder refuses.
+    Bad(DecodeError),
+    /// The reply grew past the extractor's input limit.
+    TooLarge,
+}
+
+/// The reply as it streams: echo, extraction, counts.
+struct Reply {
+    protocol: Protocol,
+    decoder: StreamDecoder,
+    extractor: Extractor,
+    echo: bool,
+    /// The live progress line is drawn (stderr is a terminal and stdout is not).
+    live: bool,
+    started: Instant,
+    first_text: Option<Instant>,
+    last_draw: Option<Instant>,
+    bytes: usize,
+    chars: usize,
+    ends_with_newline: bool,
+    usage: Usage,
+    stop: Option<StopReason>,
+    error: Option<ProviderError>,
+}
+
+impl Reply {
+    fn new(protocol: Protocol, quiet: bool) -> Self {
+        let stdout_is_terminal = std::io::stdout().is_terminal();
+        Self {
+            protocol,
+            decoder: protocol.decoder(),
+            extractor: Extractor::new(),
+            echo: !quiet,
+            live: std::io::stderr().is_terminal() && (quiet || !stdout_is_terminal),
+            started: Instant::now(),
+            first_text: None,
+            last_draw: None,
+            bytes: 0,
+            chars: 0,
+            ends_with_newline: true,
+            usage: Usage::default(),
+            stop: None,
+            error: None,
+        }
+    }
+
+    fn stream(&mut self, response: Response) -> Ending {
+        let mut body = response.body;
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut events = Vec::new();
+        let ending = loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break Ending::Eof,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => break Ending::Dropped(e.to_string()),
+            };
+            events.clear();
+            let fed = self
+                .decoder
+                .feed(buf.get(..n).unwrap_or_default(), &mut events);
+            if self.take(&mut events).is_err() {
+                break Ending::TooLarge;
+            }
+            if let Err(e) = fed {
+                break Ending::Bad(e);
+            }
+            self.draw();
+            if self.decoder.is_done() {
+                break Ending::Complete;
+            }
+        };
+        let _ = std::io::stdout().flush();
+        ending
+    }
+
+    /// Acts on decoded events; `Err` once the reply passes the size limit.
+    fn take(&mut self, events: &mut Vec<StreamEvent>) -> Result<(), ()> {
+        for event in events.drain(..) {
+            match event {
+                StreamEvent::Text(text) => {
+                    self.bytes += text.len();
+                    if self.bytes > MAX_REPLY_BYTES {
+                        return Err(());
+                    }
+                    self.first_text.get_or_insert_with(Instant::now);
+                    self.chars += text.chars().count();
+                    self.ends_with_newline = text.ends_with('\n');
+                    if self.echo {
+                        let mut out = std::io::stdout().lock();
+                        // A closed stdout (`| head`) stops the echo, not the generation.
+                        if out.write_all(text.as_bytes()).is_err() {
+                            self.echo = false;
+                        }
+                    }
+                    self.extractor.feed(&text);
+                }
+                StreamEvent::Thinking(_) | StreamEvent::Done => {}
+                StreamEvent::Usage(usage) => self.usage.merge(usage),
+                StreamEvent::Stop(stop) => self.stop = Some(stop),
+                StreamEvent::Error(error) => self.error = Some(error),
+            }
+        }
+        let _ = std::io::stdout().flush();
+        Ok(())
+    }
+
+    fn draw(&mut self) {
+        if !self.live {
+            return;
+        }
+        let now = Instant::now();
+        if self
+            .last_draw
+            .is_some_and(|last| now.duration_since(last) < REDRAW)
+        {
+            return;
+        }
+        self.last_draw = Some(now);
+        let elapsed = now.duration_since(self.started);
+        let rate = rate(self.chars, self.first_text.map(|t| now.duration_since(t)));
+        eprint!(
+            "\r\x1b[2K{}: {} chars, {rate} chars/s, {}",
+            self.protocol,
+            self.chars,
+            show_duration(elapsed)
+        );
+    }
+
+    /// Ends the terminal output: clears the live line, ends the echoed text's last line.
+    fn finish_output(&mut self) {
+        if self.live && self.last_draw.is_some() {
+            eprint!("\r\x1b[2K");
+        }
+        if self.echo && !self.ends_with_newline {
+            let _ = writeln!(std::io::stdout());
+        }
+    }
+
+    /// What went wrong, if anything, in one line; `None` for a reply that ended normally.
+    fn outcome(&mut self, ending: &Ending, key: &Key, max_tokens: u32) -> Option<String> {
+        let mut events = Vec::new();
+        let finished = match ending {
+            Ending::Complete | Ending::Eof | Ending::Dropped(_) => self.decoder.finish(&mut events),
+            Ending::Bad(e) => Err(e.clone()),
+            Ending::TooLarge => Ok(()),
+        };
+        // An NDJSON body may end without its last line end; that line is read now.
+        let too_large = self.take(&mut events).is_err();
+        self.extractor.finish();
+        let got = format_size(self.bytes);
+        let provider = self.protocol;
+        if too_large || matches!(ending, Ending::TooLarge) {
+            return Some(format!(
+                "the reply passed the {} limit, so it was cut there",
+                format_size(MAX_REPLY_BYTES)
+            ));
+        }
+        if let Some(error) = &self.error {
+            return Some(format!(
+                "{provider} failed during the reply, after {got}: {}",
+                key.scrub(&error.to_string())
+            ));
+        }
+        match (ending, finished) {
+            (Ending::Dropped(why), Err(_)) => {
+                return Some(format!(
+                    "the connection to {provider} dropped after {got} of the reply ({why})"
+                ));
+            }
+            (_, Err(DecodeError::Truncated)) => {
+                return Some(format!(
+                    "the stream from {provider} ended after {got}, before the reply was complete"
+                ));
+            }
+            (_, Err(e)) => return Some(format!("{provider}: {e}")),
+            (_, Ok(())) => {}
+        }
+        match &self.stop {
+            Some(StopReason::MaxTokens) => Some(format!(
+                "the reply reached the max-tokens limit ({max_tokens}); raise --max-tokens"
+            )),
+            Some(StopReason::Refusal) => {
+                Some("the model refused, or the provider's safety filter stopped it".to_owned())
+            }
+            _ => None,
+        }
+    }
+
+    /// `claude-x: 214 tokens out (1834 in), 35.2 tokens/s, 6.1s`. Token counts are used only
+    /// for a reply that ended normally: a cut one has only the provider's early counts.
+    fn summary(&self, model: &str, elapsed: Duration, ended: bool) -> String {
+        let generating = self.first_text.map(|t| t.elapsed());
+        let amount = match self.usage.output_tokens.filter(|_| ended) {
+            Some(tokens) => {
+                let mut s = format!("{tokens} tokens out");
+                if let Some(input) = self.usage.input_tokens {
+                    s.push_str(&format!(" ({input} in)"));
+                }
+                let r = rate(usize::try_from(tokens).unwrap_or(usize::MAX), generating);
+                s.push_str(&format!(", {r} tokens/s"));
+                s
+            }
+            None => format!(
+                "{} chars, {} chars/s",
+                self.chars,
+                rate(self.chars, generating)
+            ),
+        };
+        format!("{model}: {amount}, {}", show_duration(elapsed))
+    }
+
+    /// Writes the reply's last artifact; returns a description of what was written and whether
+    /// the artifact is complete.
+    fn write_artifact(&self, output: Option<&Path>) -> Result<Option<(String, bool)>> {
+        let artifacts = self.extractor.artifacts();
+        let Some(index) = artifacts.len().checked_sub(1) else {
+            return Ok(None);
+        };
+        let Some(artifact) = artifacts.get(index) else {
+            return Ok(None);
+        };
+        let id = self
+            .extractor
+            .versions()
+            .get(index)
+            .map_or("artifact", |v| v.id.as_str());
+        let path = match output {
+            Some(path) => {
+                std::fs::write(path, &artifact.content)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                path.to_path_buf()
+            }
+            None => write_new(&default_name(id, artifact), &artifact.content)?,
+        };
+        let mut what = format!(
+            "{} ({}, {}, {})",
+            path.display(),
+            artifact.kind,
+            format_size(artifact.content.len()),
+            if artifact.complete {
+                "complete"
+            } else {
+                "incomplete"
+            }
+        );
+        if artifacts.len() > 1 {
+            what.push_str(&format!(", the last of {} artifacts", artifacts.len()));
+        }
+        Ok(Some((what, artifact.complete)))
+    }
+}
+
+/// A rate for people: `35.2`.
+fn rate(amount: usize, over: Option<Duration>) -> String {
+    match over {
+        Some(d) if d.as_secs_f64() > 0.05 => {
+            #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+            let amount = amount as f64;
+            format!("{:.1}", amount / d.as_secs_f64())
+        }
+        _ => "-".to_owned(),
+    }
+}
+
+fn show_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// `{id}.{ext}`: the id reduced to a safe file name, the extension from the kind (and, for
+/// code, the language).
+fn default_name(id: &str, artifact: &Artifact) -> String {
+    let mut stem: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    stem = stem.trim_matches(|c| c == '-' || c == '.').to_owned();
+    if stem.is_empty() {
+        stem = "artifact".to_owned();
+    }
+    let ext = match artifact.kind {
+        ArtifactKind::Html => "html",
+        ArtifactKind::Svg => "svg",
+        ArtifactKind::Markdown => "md",
+        ArtifactKind::Mermaid => "mmd",
+        ArtifactKind::React => "jsx",
+        ArtifactKind::Code => code_extension(artifact.language.as_deref().unwrap_or("")),
+    };
+    format!("{stem}.{ext}")
+}
+
+fn code_extension(language: &str) -> &'static str {
+    match language.to_ascii_lowercase().as_str() {
+        "python" | "py" => "py",
+        "javascript" | "js" | "mjs" => "js",
+        "typescript" | "ts" => "ts",
+        "rust" | "rs" => "rs",
+        "go" | "golang" => "go",
+        "ruby" | "rb" => "rb",
+        "java" => "java",
+        "c" => "c",
+        "cpp" | "c++" | "cxx" => "cpp",
+        "csharp" | "c#" | "cs" => "cs",
+        "bash" | "sh" | "shell" | "zsh" => "sh",
+        "css" => "css",
+        "json" => "json",
+        "yaml" | "yml" => "yml",
+        "toml" => "toml",
+        "sql" => "sql",
+        "wat" => "wat",
+        "html" => "html",
+        _ => "txt",
+    }
+}
+
+/// Writes `content` to `name` in the current folder, or to `name-2`, `name-3`… if it exists:
+/// a default name never replaces a file.
+fn write_new(name: &str, content: &str) -> Result<PathBuf> {
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "txt"));
+    for n in 1..1000 {
+        let path = PathBuf::from(if n == 1 {
+            name.to_owned()
+        } else {
+            format!("{stem}-{n}.{ext}")
+        });
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                file.write_all(content.as_bytes())
+                    .with_context(|| format!("writing {}", path.display()))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
+        }
+    }
+    bail!("{stem}.{ext} and 998 numbered copies exist already; choose a name with -o")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_names_are_safe_file_names() {
+        let mut a = Artifact::new(ArtifactKind::Html);
+        assert_eq!(default_name("todo-app", &a), "todo-app.html");
+        assert_eq!(default_name("../../etc/passwd", &a), "etc-passwd.html");
+        assert_eq!(default_name("", &a), "artifact.html");
+        assert_eq!(default_name("日本", &a), "artifact.html");
+        a.kind = ArtifactKind::Code;
+        a.language = Some("Python".into());
+        assert_eq!(default_name("code-1", &a), "code-1.py");
+        a.language = Some("cobol".into());
+        assert_eq!(default_name("x", &a), "x.txt");
+    }
+
+    #[test]
+    fn keys_are_scrubbed_from_provider_text() {
+        let key = Key {
+            value: Some(ApiKey::new("sk-secret-123".into())),
+            var: Some("K".into()),
+        };
+        assert_eq!(
+            key.scrub("bad key sk-secret-123 given"),
+            "bad key [API key] given"
+        );
+        assert_eq!(format!("{:?}", key.value), "Some(ApiKey(..))");
+    }
+}

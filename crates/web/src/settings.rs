@@ -1,0 +1,169 @@
+//! The model settings panel: provider, base URL, model (with the provider's list), API key.
+//!
+//! Settings other than the key are saved as `kiln.settings`; each provider's key as
+//! `kiln.key.<provider>` in this browser's storage only. The key is never shown back in full,
+//! never put in a link, and sent only by `transport` to the endpoint chosen here.
+
+use kiln_core::provider::Protocol;
+use kiln_core::session::{ModelSettings, browser_note};
+use leptos::prelude::*;
+
+use crate::{browser, transport};
+
+const SETTINGS_KEY: &str = "kiln.settings";
+
+pub fn key_name(provider: &str) -> String {
+    format!("kiln.key.{provider}")
+}
+
+/// The saved settings, or the defaults.
+pub fn load_settings() -> ModelSettings {
+    browser::load(SETTINGS_KEY)
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
+}
+
+fn save_settings(s: &ModelSettings) {
+    if let Ok(json) = serde_json::to_string(s) {
+        browser::save(SETTINGS_KEY, &json);
+    }
+}
+
+#[component]
+pub fn SettingsPanel(settings: RwSignal<ModelSettings>) -> impl IntoView {
+    let key_input = RwSignal::new(String::new());
+    let has_key = RwSignal::new(false);
+    let models = RwSignal::new(Vec::<String>::new());
+    let models_status = RwSignal::new(String::new());
+
+    // Keep the key field in step with the chosen provider, and save every change.
+    Effect::new(move |_| {
+        let s = settings.get();
+        has_key.set(browser::load(&key_name(&s.provider)).is_some_and(|k| !k.is_empty()));
+        save_settings(&s);
+    });
+
+    let set_provider = move |name: String| {
+        settings.update(|s| {
+            if s.provider != name {
+                s.provider = name;
+                s.base_url.clear();
+                s.model = s
+                    .protocol()
+                    .ok()
+                    .and_then(Protocol::default_model)
+                    .unwrap_or_default()
+                    .to_owned();
+            }
+        });
+        models.set(Vec::new());
+        models_status.set(String::new());
+    };
+    let save_key = move || {
+        let key = key_input.get_untracked();
+        let provider = settings.with_untracked(|s| s.provider.clone());
+        if key.trim().is_empty() {
+            browser::remove(&key_name(&provider));
+        } else {
+            browser::save(&key_name(&provider), key.trim());
+        }
+        key_input.set(String::new());
+        has_key.set(!key.trim().is_empty());
+    };
+    let load_models = move |_| {
+        let s = settings.get_untracked();
+        let Ok(endpoint) = s.endpoint() else {
+            models_status.set("Check the provider and base URL first.".into());
+            return;
+        };
+        let key = browser::load(&key_name(&s.provider));
+        models_status.set("Loading models…".into());
+        leptos::task::spawn_local(async move {
+            let Ok(controller) = web_sys::AbortController::new() else {
+                return;
+            };
+            let protocol = endpoint.protocol();
+            let request = protocol.models_request();
+            match transport::get_body(&endpoint, &request, key.as_deref(), &controller.signal())
+                .await
+            {
+                Ok(body) => match protocol.parse_models(&body) {
+                    Ok(list) => {
+                        models_status.set(format!("{} models available.", list.len()));
+                        models.set(list.into_iter().map(|m| m.id).collect());
+                    }
+                    Err(e) => models_status.set(format!("Could not read the model list: {e}.")),
+                },
+                Err(e) => models_status.set(format!("Could not load models: {e}.")),
+            }
+        });
+    };
+
+    view! {
+        <section class="settings" aria-label="Model settings" data-testid="settings-panel">
+            <label>
+                "Provider"
+                <select
+                    data-testid="settings-provider"
+                    prop:value=move || settings.with(|s| s.provider.clone())
+                    on:change=move |ev| set_provider(event_target_value(&ev))
+                >
+                    {Protocol::ALL
+                        .iter()
+                        .map(|p| view! { <option value=p.name()>{p.name()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Base URL"
+                <input
+                    data-testid="settings-base-url"
+                    type="url"
+                    placeholder=move || {
+                        settings.with(|s| s.protocol().map(|p| p.default_base_url()).unwrap_or_default())
+                    }
+                    prop:value=move || settings.with(|s| s.base_url.clone())
+                    on:change=move |ev| settings.update(|s| s.base_url = event_target_value(&ev).trim().to_owned())
+                />
+            </label>
+            <label>
+                "Model"
+                <span class="row">
+                    <input
+                        data-testid="settings-model"
+                        list="kiln-models"
+                        prop:value=move || settings.with(|s| s.model.clone())
+                        on:change=move |ev| settings.update(|s| s.model = event_target_value(&ev).trim().to_owned())
+                    />
+                    <button type="button" class="secondary small" data-testid="settings-load-models" on:click=load_models>
+                        "Load models"
+                    </button>
+                </span>
+                <datalist id="kiln-models">
+                    {move || models.get().into_iter().map(|m| view! { <option value=m></option> }).collect_view()}
+                </datalist>
+                <span class="muted" data-testid="settings-models-status">{move || models_status.get()}</span>
+            </label>
+            <label>
+                "API key"
+                <span class="row">
+                    <input
+                        data-testid="settings-api-key"
+                        type="password"
+                        autocomplete="off"
+                        placeholder=move || if has_key.get() { "saved in this browser (type to replace)" } else { "none saved" }
+                        prop:value=move || key_input.get()
+                        on:input=move |ev| key_input.set(event_target_value(&ev))
+                        on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); save_key(); }
+                    />
+                    <button type="button" class="secondary small" data-testid="settings-save-key" on:click=move |_| save_key()>
+                        "Save key"
+                    </button>
+                </span>
+            </label>
+            <p class="muted" data-testid="settings-note">
+                {move || settings.with(|s| s.protocol().map(browser_note).unwrap_or_default())}
+            </p>
+        </section>
+    }
+}

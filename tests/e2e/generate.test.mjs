@@ -1,0 +1,152 @@
+// Generating through the real UI against a local replay server that speaks the providers'
+// streaming wire formats (tests/e2e/replay.mjs): settings, streaming, live preview, Stop,
+// errors, dropped connections, switching provider without a reload, and where the key goes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  artifactFrame, launchBrowser, openStudio, startServer, VIEWPORTS, waitForConsole, withPage,
+} from './harness.mjs';
+import { startReplay } from './replay.mjs';
+
+const KEY = 'sk-test-kiln-6b1f0d';
+
+let server;
+let browser;
+let replay;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  replay = await startReplay();
+});
+
+after(async () => {
+  await browser?.close();
+  await replay?.close();
+  const code = await server?.stop();
+  assert.ok(!server.stderr().includes(KEY), 'the key reached kiln serve logs');
+  assert.equal(code, 0);
+});
+
+async function configure(page, { provider, baseUrl, model, key }) {
+  if (!(await page.getByTestId('settings-panel').isVisible())) {
+    await page.getByTestId('settings-button').click();
+  }
+  await page.getByTestId('settings-provider').selectOption(provider);
+  await page.getByTestId('settings-base-url').fill(baseUrl);
+  await page.getByTestId('settings-base-url').press('Tab');
+  await page.getByTestId('settings-model').fill(model);
+  await page.getByTestId('settings-model').press('Tab');
+  if (key) {
+    await page.getByTestId('settings-api-key').fill(key);
+    await page.getByTestId('settings-save-key').click();
+  }
+}
+
+async function send(page, prompt) {
+  await page.getByTestId('prompt-input').fill(prompt);
+  await page.getByTestId('prompt-input').press('Enter');
+}
+
+async function waitForStatus(page, re, timeout = 15_000) {
+  await page.waitForFunction(
+    ([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.textContent ?? ''),
+    ['[data-testid=status]', re.source],
+    { timeout },
+  );
+  return page.getByTestId('status').innerText();
+}
+
+describe('generating with a model', () => {
+  test('a reply streams in, its app runs while it streams, and the key goes only to the provider', async () => {
+    await withPage(browser, 'generate-openai', VIEWPORTS.desktop, async (page) => {
+      const seen = [];
+      page.on('request', (r) => seen.push({ url: r.url(), headers: r.headers(), body: r.postData() ?? '' }));
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'ok', key: KEY });
+      // The key field is cleared once saved and never shown again.
+      assert.equal(await page.getByTestId('settings-api-key').inputValue(), '');
+      replay.requests.length = 0;
+      await send(page, 'a counter');
+      await waitForStatus(page, /^Done\./);
+      const reply = await page.getByTestId('turn-model').innerText();
+      assert.match(reply, /Click \*\*Add\*\* to count\./);
+      assert.equal(await page.getByTestId('turn-user').innerText(), 'a counter');
+      // The app runs in the sandbox, and works.
+      await waitForConsole(page, 'counter ready');
+      await artifactFrame(page).locator('#inc').click();
+      await waitForConsole(page, 'count 1');
+      // The provider got Kiln's system prompt and the key, in its auth header only.
+      const chat = replay.requests.find((r) => r.method === 'POST');
+      assert.equal(chat.url, '/v1/chat/completions');
+      assert.equal(chat.headers.authorization, `Bearer ${KEY}`);
+      assert.match(JSON.parse(chat.body).messages[0].content, /artifact/);
+      for (const r of seen) {
+        const toProvider = r.url.startsWith(replay.origin);
+        const carries = r.url.includes(KEY) || r.body.includes(KEY) || JSON.stringify(r.headers).includes(KEY);
+        assert.ok(!carries || (toProvider && !r.url.includes(KEY) && !r.body.includes(KEY)), `the key went to ${r.url}`);
+      }
+    });
+  });
+
+  test('Stop keeps what arrived; a dropped connection keeps the partial app', async () => {
+    await withPage(browser, 'generate-stop-and-cut', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'slow' });
+      await send(page, 'a counter');
+      await waitForStatus(page, /^Receiving…/);
+      await page.getByTestId('stop-generation').click();
+      const stopped = await waitForStatus(page, /^Stopped\./);
+      assert.match(stopped, /kept/);
+      assert.ok((await page.getByTestId('turn-model').innerText()).length > 0);
+
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'cut' });
+      await send(page, 'a counter again');
+      const cut = await waitForStatus(page, /kept/);
+      assert.match(cut, /dropped|failed/i);
+      // The partial page is in the preview.
+      assert.equal(await page.getByTestId('artifact-frame').count(), 1);
+    });
+  });
+
+  test('a bad key says what it means and what to do', async () => {
+    await withPage(browser, 'generate-bad-key', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'bad-key', key: 'sk-wrong' });
+      await send(page, 'a counter');
+      const msg = await waitForStatus(page, /401/);
+      assert.match(msg, /key/i);
+      assert.match(msg, /What to do/);
+      // Nothing half-made stays in the conversation.
+      assert.equal(await page.getByTestId('turn-user').count(), 0);
+    });
+  });
+
+  test('switching provider works without reloading the page', async () => {
+    await withPage(browser, 'generate-switch', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'ok' });
+      await send(page, 'first');
+      await waitForStatus(page, /^Done\./);
+      await configure(page, { provider: 'ollama', baseUrl: replay.origin, model: 'ok' });
+      replay.requests.length = 0;
+      await send(page, 'second');
+      await waitForStatus(page, /^Done\./);
+      const chat = replay.requests.find((r) => r.method === 'POST');
+      assert.equal(chat.url, '/api/chat');
+      // The second turn carries the first.
+      const messages = JSON.parse(chat.body).messages.map((m) => m.content);
+      assert.ok(messages.includes('first') && messages.includes('second'), messages.join(' | '));
+      assert.equal(await page.getByTestId('turn-model').count(), 2);
+    });
+  });
+
+  test('the model list loads from the provider', async () => {
+    await withPage(browser, 'generate-models', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: '' });
+      await page.getByTestId('settings-load-models').click();
+      await page.waitForFunction(() => /2 models/.test(document.querySelector('[data-testid=settings-models-status]')?.textContent ?? ''));
+    });
+  });
+});
