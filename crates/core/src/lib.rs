@@ -13,5 +13,6 @@ pub mod protocol;
 pub mod provider;
 pub mod sandbox;
 pub mod session;
+pub mod share;
 pub mod studio;
 pub mod units;

@@ -115,6 +115,37 @@ impl Session {
         Self::default()
     }
 
+    /// A conversation that starts from an existing artifact (a shared link being remixed): the
+    /// model is shown it as its own earlier reply in the Kiln protocol, so the first prompt can
+    /// edit it by id.
+    pub fn with_artifact(id: &str, artifact: crate::artifact::Artifact) -> Self {
+        let attr = |v: &str| v.replace('&', "&amp;").replace('"', "&quot;");
+        let mut tag = format!(
+            "<kiln-artifact id=\"{}\" kind=\"{}\"",
+            attr(id),
+            artifact.kind.as_str()
+        );
+        if let Some(t) = &artifact.title {
+            tag.push_str(&format!(" title=\"{}\"", attr(t)));
+        }
+        if let Some(l) = &artifact.language {
+            tag.push_str(&format!(" language=\"{}\"", attr(l)));
+        }
+        let reply = format!(
+            "{tag}>\n{}\n</kiln-artifact>",
+            artifact.content.trim_end_matches('\n')
+        );
+        let mut artifacts = ArtifactSet::new();
+        artifacts.push(id, artifact);
+        Self {
+            messages: vec![
+                Message::user("Here is an app to start from."),
+                Message::assistant(reply),
+            ],
+            artifacts,
+        }
+    }
+
     /// The conversation so far, oldest first.
     pub fn messages(&self) -> &[Message] {
         &self.messages
@@ -485,6 +516,29 @@ mod tests {
                 .map(|h| h.versions().len()),
             Some(2)
         );
+    }
+
+    #[test]
+    fn a_remixed_artifact_is_shown_to_the_model_and_can_be_edited() {
+        let mut a = crate::artifact::Artifact::new(crate::artifact::ArtifactKind::Html);
+        a.title = Some("Dice \"roller\"".into());
+        a.content = "<p>\n<button>Roll</button>\n</p>\n".into();
+        a.complete = true;
+        let session = Session::with_artifact("shared", a);
+        // What the model is shown parses back to the same artifact.
+        let shown = crate::extract::extract_reply(&session.messages()[1].content);
+        assert_eq!(shown.artifacts[0].title.as_deref(), Some("Dice \"roller\""));
+        assert_eq!(
+            shown.artifacts[0].content,
+            "<p>\n<button>Roll</button>\n</p>\n"
+        );
+        let mut turn = session
+            .begin(&openai(), &Prompt::parse("say Throw").unwrap())
+            .unwrap();
+        let edit = "<kiln-edit id=\"shared\">\n<<<<<<< SEARCH\n<button>Roll</button>\n=======\n<button>Throw</button>\n>>>>>>> REPLACE\n</kiln-edit>\n";
+        turn.feed(sse(&[edit], true).as_bytes());
+        assert_eq!(turn.finish(), Ending::Complete);
+        assert!(turn.live().unwrap().html.contains("Throw"));
     }
 
     #[test]

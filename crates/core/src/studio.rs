@@ -8,6 +8,7 @@ use thiserror::Error;
 
 use crate::artifact::{Artifact, ArtifactKind};
 use crate::extract::extract_reply;
+use crate::share::SharedArtifact;
 
 /// An artifact ready for the sandbox: the HTML document it runs as, plus what the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +95,68 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
     Err(PasteError::NothingFound)
 }
 
+/// The artifact a share link carries, ready for the preview. Kinds the preview does not run
+/// yet are refused with the same reason pasted text gets.
+pub fn runnable_from_shared(shared: &SharedArtifact) -> Result<Runnable, PasteError> {
+    let artifact = Artifact {
+        id: None,
+        kind: shared.kind,
+        title: shared.title.clone(),
+        language: shared.language.clone(),
+        complete: true,
+        content: shared.content.clone(),
+    };
+    let html = runnable_html(&artifact).ok_or(PasteError::NotRunnableYet(shared.kind.as_str()))?;
+    Ok(Runnable {
+        // Keyed by content: a link never inherits consent or storage granted to another app.
+        key: content_key(&shared.content),
+        title: display_title(&artifact),
+        kind: shared.kind,
+        source: shared.content.clone(),
+        html,
+        complete: true,
+    })
+}
+
+/// A file name for downloading an artifact: its title made safe, with the kind's extension.
+pub fn download_name(title: &str, kind: ArtifactKind, language: Option<&str>) -> String {
+    let stem: String = title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let stem = if stem.is_empty() {
+        "artifact".to_owned()
+    } else {
+        stem.chars().take(60).collect()
+    };
+    let ext = match kind {
+        ArtifactKind::Html => "html",
+        ArtifactKind::Svg => "svg",
+        ArtifactKind::Markdown => "md",
+        ArtifactKind::Mermaid => "mmd",
+        ArtifactKind::React => "jsx",
+        ArtifactKind::Code => match language.unwrap_or("") {
+            "python" | "py" => "py",
+            "javascript" | "js" => "js",
+            "typescript" | "ts" => "ts",
+            "rust" | "rs" => "rs",
+            "wat" => "wat",
+            _ => "txt",
+        },
+    };
+    format!("{stem}.{ext}")
+}
+
 /// The title a person would see for an artifact: the one the reply gave, else the page's own
 /// `<title>`, else "Untitled app".
 pub fn display_title(artifact: &Artifact) -> String {
@@ -164,6 +227,34 @@ mod tests {
             runnable_from_paste(md),
             Err(PasteError::NotRunnableYet("mermaid"))
         );
+    }
+
+    #[test]
+    fn shared_artifacts_run_keyed_by_content() {
+        let mut shared = SharedArtifact::new(ArtifactKind::Html, "<title>Dice</title><p>roll");
+        let r = runnable_from_shared(&shared).unwrap();
+        assert_eq!(
+            (r.title.as_str(), r.key.clone()),
+            ("Dice", content_key(&shared.content))
+        );
+        shared.kind = ArtifactKind::Mermaid;
+        assert_eq!(
+            runnable_from_shared(&shared),
+            Err(PasteError::NotRunnableYet("mermaid"))
+        );
+    }
+
+    #[test]
+    fn download_names_are_safe() {
+        assert_eq!(
+            download_name("Tip Calculator!", ArtifactKind::Html, None),
+            "tip-calculator.html"
+        );
+        assert_eq!(
+            download_name("../../etc", ArtifactKind::Code, Some("python")),
+            "etc.py"
+        );
+        assert_eq!(download_name("", ArtifactKind::Svg, None), "artifact.svg");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod generate;
 mod http_client;
 mod run;
 mod serve;
+mod share;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,8 @@ enum Command {
     Run(run::Options),
     /// Generate an app with a model: stream the reply, extract the artifact, write it.
     Generate(generate::Options),
+    /// Encode an artifact as a share link, or decode one.
+    Share(share::Options),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Run(opts) => run::run(&opts),
         Command::Generate(opts) => generate::run(&opts),
         Command::Extract(opts) => extract::run(&opts).map(|()| ExitCode::SUCCESS),
+        Command::Share(opts) => share::run(&opts).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

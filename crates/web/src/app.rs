@@ -5,15 +5,17 @@
 //! Stop keeps what arrived. "Run as app" takes pasted text (an HTML file, or a reply copied
 //! from another chat) and runs the app in it. The decisions live in `kiln_core::session`.
 
+use kiln_core::artifact::Artifact;
 use kiln_core::prompt::{Prompt, PromptError};
 use kiln_core::sandbox::SandboxConfig;
 use kiln_core::session::{Ending, ModelSettings, Session, Turn, preview_due};
-use kiln_core::studio::{PasteError, Runnable, runnable_from_paste};
+use kiln_core::studio::{PasteError, Runnable, runnable_from_paste, runnable_from_shared};
 use leptos::prelude::*;
 
 use crate::browser;
 use crate::preview::Preview;
 use crate::settings::{SettingsPanel, key_name, load_settings};
+use crate::share::{BrokenLink, ShareDialog, SharedBanner, clear_address, link_in_address};
 use crate::transport::{self, TransportError};
 
 /// The preview restarts the app at most this often while a reply streams.
@@ -83,6 +85,40 @@ pub fn App() -> impl IntoView {
     let session = StoredValue::new_local(Session::new());
     let turn = StoredValue::new_local(None::<Turn>);
     let abort = StoredValue::new_local(None::<web_sys::AbortController>);
+    let share_open = RwSignal::new(false);
+    let (show_code, set_show_code) = signal(0u32);
+
+    // A share link in the address opens that artifact; a broken one shows why.
+    let (shared, broken) = match link_in_address() {
+        Some(Ok(a)) => (Some(a), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    };
+    let shared = RwSignal::new(shared);
+    if let Some(a) = shared.get_untracked() {
+        match runnable_from_shared(&a) {
+            Ok(r) => set_runnable.set(Some(r)),
+            Err(e) => set_status.set(Status::Paste(e)),
+        }
+    }
+    let remix = move || {
+        if let Some(a) = shared.get_untracked() {
+            let artifact = Artifact {
+                id: Some("shared".to_owned()),
+                kind: a.kind,
+                title: a.title.clone(),
+                language: a.language.clone(),
+                complete: true,
+                content: a.content,
+            };
+            session.set_value(Session::with_artifact("shared", artifact));
+            shared.set(None);
+            clear_address();
+            set_status.set(Status::Ended(
+                "Remixing: describe a change and press Send.".to_owned(),
+            ));
+        }
+    };
 
     if let Ok(handle) = set_interval_with_handle(
         move || {
@@ -256,6 +292,18 @@ pub fn App() -> impl IntoView {
             <Show when=move || show_settings.get()>
                 <SettingsPanel settings=settings/>
             </Show>
+            {broken.map(|e| view! { <BrokenLink error=e/> })}
+            {move || shared.get().map(|a| view! {
+                <SharedBanner
+                    shared=a
+                    on_remix=remix
+                    on_view_code=move || set_show_code.update(|n| *n += 1)
+                />
+            })}
+            {move || (share_open.get()).then(|| runnable.get()).flatten().map(|r| {
+                let prompt = conversation.with(|c| c.iter().rev().find(|e| e.user).map(|e| e.text.clone()));
+                view! { <ShareDialog runnable=r language=None prompt=prompt on_close=move || share_open.set(false)/> }
+            })}
             <main class="workspace">
                 <section class="chat" aria-label="Conversation">
                     <ol class="conversation" data-testid="conversation">
@@ -326,7 +374,7 @@ pub fn App() -> impl IntoView {
                         </div>
                     </form>
                 </section>
-                <Preview runnable=runnable sandbox_config=sandbox_config/>
+                <Preview runnable=runnable sandbox_config=sandbox_config share_open=share_open show_code=show_code/>
             </main>
         </div>
     }

@@ -7,6 +7,7 @@ mod app;
 mod browser;
 mod preview;
 mod settings;
+mod share;
 mod transport;
 
 use wasm_bindgen::prelude::wasm_bindgen;

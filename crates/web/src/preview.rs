@@ -101,8 +101,19 @@ pub fn Preview(
     runnable: ReadSignal<Option<Runnable>>,
     /// Where the sandbox lives, once `/config.json` has been read.
     sandbox_config: Signal<Option<Result<SandboxConfig, String>>>,
+    /// Set by the Share button; the page shows the share dialog.
+    share_open: RwSignal<bool>,
+    /// Bumped to switch to the Code tab from outside (a shared link's "View code").
+    show_code: ReadSignal<u32>,
 ) -> impl IntoView {
     let tab = RwSignal::new(Tab::Preview);
+    Effect::new(move |prev: Option<u32>| {
+        let n = show_code.get();
+        if prev.is_some_and(|p| p != n) {
+            tab.set(Tab::Code);
+        }
+        n
+    });
     let run_id = RwSignal::new(0u64);
     let stopped = RwSignal::new(false);
     let health = RwSignal::new(Health::Starting);
@@ -363,6 +374,7 @@ pub fn Preview(
                             <span class="count" data-testid="console-count">{move || console.with(Vec::len)}</span>
                         </button>
                     </div>
+                    <button class="secondary small" data-testid="share-button" on:click=move |_| share_open.set(true)>"Share"</button>
                     <button class="secondary small" data-testid="stop-button" on:click=move |_| stop()>"Stop"</button>
                 </div>
                 {isolation_note}

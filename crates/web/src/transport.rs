@@ -136,10 +136,10 @@ pub async fn stream(
         if done == Some(true) {
             return Ok(());
         }
-        if let Ok(value) = Reflect::get(&chunk, &"value".into()) {
-            if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
-                on_bytes(&bytes.to_vec());
-            }
+        if let Ok(value) = Reflect::get(&chunk, &"value".into())
+            && let Some(bytes) = value.dyn_ref::<Uint8Array>()
+        {
+            on_bytes(&bytes.to_vec());
         }
     }
 }
@@ -153,7 +153,7 @@ pub async fn get_body(
 ) -> Result<Vec<u8>, TransportError> {
     let mut body = Vec::new();
     stream(endpoint, request, api_key, signal, |b| {
-        body.extend_from_slice(b)
+        body.extend_from_slice(b);
     })
     .await?;
     Ok(body)

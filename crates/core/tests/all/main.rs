@@ -4,6 +4,7 @@
 //! - `chunking`: any chunking of any fixture gives the same events and artifacts.
 //! - `robustness`: no input makes the extractor or `apply_edit` panic.
 //! - `prompt`: the system prompt's own examples extract to what they claim.
+//! - `share`: share links round-trip, never panic, and v1 links keep decoding.
 
 // Helpers outside `#[test]` functions should fail as loudly as the tests do on a broken fixture.
 #![allow(clippy::unwrap_used)]
@@ -13,4 +14,5 @@ mod fixtures;
 mod prompt;
 mod provider;
 mod robustness;
+mod share;
 mod support;

@@ -8,6 +8,7 @@ mod generate;
 mod replay;
 mod run;
 mod serve;
+mod share;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,0 +1,165 @@
+//! Share links in the page: opening one (`/#1…`), and making one from the current artifact.
+//!
+//! The link carries the artifact itself in the URL fragment, which no server ever receives.
+//! Opening one runs it like any other artifact — in the sandbox, with no network consent
+//! carried over — under a banner that says where it came from.
+
+use kiln_core::share::{LINK_WARN_BYTES, SharedArtifact, decode_link, encode_link, share_url};
+use kiln_core::studio::{Runnable, download_name};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The share link in the page's address, if there is one: `Some(Ok)` to open, `Some(Err)` for
+/// the error page.
+pub fn link_in_address() -> Option<Result<SharedArtifact, String>> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let payload = hash.strip_prefix('#').unwrap_or(&hash);
+    if payload.trim().is_empty() {
+        return None;
+    }
+    Some(decode_link(payload).map_err(|e| e.to_string()))
+}
+
+/// Drops the fragment from the address bar without reloading (after Remix, or on close).
+pub fn clear_address() {
+    if let Some(w) = web_sys::window()
+        && let Ok(history) = w.history()
+    {
+        let path = w.location().pathname().unwrap_or_else(|_| "/".to_owned());
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+}
+
+/// Starts a download of `content` named `name` (a data URL, so no object URL to revoke).
+pub fn download(name: &str, content: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(a) = doc.create_element("a") else {
+        return;
+    };
+    let href = format!(
+        "data:application/octet-stream;charset=utf-8,{}",
+        js_sys::encode_uri_component(content)
+    );
+    let _ = a.set_attribute("href", &href);
+    let _ = a.set_attribute("download", name);
+    if let Ok(a) = a.dyn_into::<web_sys::HtmlElement>() {
+        a.click();
+    }
+}
+
+/// The banner over a shared artifact.
+#[component]
+pub fn SharedBanner(
+    shared: SharedArtifact,
+    on_remix: impl Fn() + 'static,
+    on_view_code: impl Fn() + 'static,
+) -> impl IntoView {
+    let SharedArtifact {
+        kind,
+        title,
+        language,
+        content,
+        prompt,
+    } = shared;
+    let name = download_name(
+        title.as_deref().unwrap_or("artifact"),
+        kind,
+        language.as_deref(),
+    );
+    view! {
+        <div class="shared-banner" role="note" data-testid="shared-banner">
+            <p>
+                <strong>"Shared with you."</strong>
+                " A model made this app and someone shared it as a link. It runs isolated from this page and cannot reach the network unless you allow it."
+            </p>
+            {prompt.map(|p| view! { <p class="muted" data-testid="shared-prompt">{format!("Prompt: {p}")}</p> })}
+            <div class="row">
+                <button class="send small" data-testid="remix-button" on:click=move |_| on_remix()>"Remix"</button>
+                <button class="secondary small" data-testid="view-code-button" on:click=move |_| on_view_code()>"View code"</button>
+                <button class="secondary small" data-testid="download-button" on:click=move |_| download(&name, &content)>"Download"</button>
+            </div>
+        </div>
+    }
+}
+
+/// The page shown for a link that cannot be opened.
+#[component]
+pub fn BrokenLink(error: String) -> impl IntoView {
+    view! {
+        <div class="preview-empty broken-link" role="alert" data-testid="share-error">
+            <p class="preview-empty-title">"This share link cannot be opened"</p>
+            <p>{error}</p>
+            <p class="muted">"It may have been cut short when it was copied. Ask for the link again, or open the studio to make something new."</p>
+            <a href="./" data-testid="share-error-home">"Open the studio"</a>
+        </div>
+    }
+}
+
+/// The Share dialog for the current artifact.
+#[component]
+pub fn ShareDialog(
+    runnable: Runnable,
+    language: Option<String>,
+    prompt: Option<String>,
+    on_close: impl Fn() + 'static,
+) -> impl IntoView {
+    let include_prompt = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    let link = Memo::new(move |_| {
+        let mut shared = SharedArtifact::new(runnable.kind, runnable.source.clone());
+        shared.title = Some(runnable.title.clone());
+        shared.language = language.clone();
+        if include_prompt.get() {
+            shared.prompt = prompt.clone();
+        }
+        let base = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        encode_link(&shared)
+            .map(|payload| share_url(&base, &payload))
+            .map_err(|e| e.to_string())
+    });
+    let copy = move |_| {
+        if let (Ok(l), Some(w)) = (link.get_untracked(), web_sys::window()) {
+            let _ = w.navigator().clipboard().write_text(&l);
+            copied.set(true);
+        }
+    };
+    let close = on_close;
+    view! {
+        <div class="share-dialog" role="dialog" aria-label="Share" data-testid="share-dialog">
+            {move || match link.get() {
+                Ok(l) => {
+                    let len = l.len();
+                    view! {
+                        <label class="visually-hidden" for="share-link">"Share link"</label>
+                        <input id="share-link" readonly data-testid="share-link" prop:value=l/>
+                        <p class="muted" data-testid="share-length">
+                            {format!("{len} characters. The app travels inside the link; no server stores it.")}
+                        </p>
+                        {(len > LINK_WARN_BYTES).then(|| view! {
+                            <p class="warn" data-testid="share-warning">
+                                "Over 32 KB: some chat apps cut links this long. Send it as a file, or use a kiln serve short link."
+                            </p>
+                        })}
+                    }.into_any()
+                }
+                Err(e) => view! { <p class="warn" data-testid="share-warning">{e}</p> }.into_any(),
+            }}
+            <label class="check">
+                <input type="checkbox" data-testid="share-include-prompt" prop:checked=move || include_prompt.get()
+                    on:change=move |ev| include_prompt.set(event_target_checked(&ev))/>
+                "Include the prompt"
+            </label>
+            <p class="muted">"Your API keys and history are never part of a link."</p>
+            <div class="row">
+                <button class="send small" data-testid="share-copy" on:click=copy>
+                    {move || if copied.get() { "Copied" } else { "Copy link" }}
+                </button>
+                <button class="secondary small" data-testid="share-close" on:click=move |_| close()>"Close"</button>
+            </div>
+        </div>
+    }
+}
