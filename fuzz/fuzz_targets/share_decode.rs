@@ -24,6 +24,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut link = String::with_capacity(data.len() + 1);
     link.push('1');
-    link.extend(data.iter().map(|&b| char::from(ALPHABET[usize::from(b) % ALPHABET.len()])));
+    link.extend(
+        data.iter()
+            .map(|&b| char::from(ALPHABET[usize::from(b) % ALPHABET.len()])),
+    );
     check(&link);
 });

@@ -81,7 +81,8 @@ describe('share links', () => {
     await withPage(browser, 'share-make-2', VIEWPORTS.desktop, async (page) => { link = await makeLink(page); });
     const cut = link.slice(0, link.length - 10);
     const garbled = link.slice(0, -20) + 'x'.repeat(20);
-    for (const [name, bad] of [['truncated', cut], ['garbled', garbled], ['not a link', `${server.url}#hello`]]) {
+    const huge = `${server.url}#1${'a'.repeat(70 * 1024)}`;
+    for (const [name, bad] of [['truncated', cut], ['garbled', garbled], ['not a link', `${server.url}#hello`], ['too long', huge]]) {
       await withPage(browser, `share-broken-${name.replace(/ /g, '-')}`, VIEWPORTS.desktop, async (page, log) => {
         await page.goto(bad);
         const err = page.getByTestId('share-error');

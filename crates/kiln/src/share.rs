@@ -61,6 +61,10 @@ struct DecodeOptions {
     /// Write the content to this file instead of stdout.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Print the artifact as `kiln extract --json` does:
+    /// `{"artifacts":[{"id","kind","title","language","complete","content"}]}`.
+    #[arg(long, conflicts_with = "output")]
+    json: bool,
 }
 
 fn parse_kind(name: &str) -> Result<ArtifactKind, String> {
@@ -142,6 +146,22 @@ fn decode(opts: &DecodeOptions) -> Result<()> {
         opts.link.clone()
     };
     let artifact = decode_link(&link)?;
+    if opts.json {
+        // The same record as `kiln extract --json`; a link carries no id.
+        let record = serde_json::json!({ "artifacts": [{
+            "id": null,
+            "kind": artifact.kind,
+            "title": artifact.title,
+            "language": artifact.language,
+            "complete": true,
+            "content": artifact.content,
+        }] });
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer(&mut out, &record).context("writing JSON")?;
+        writeln!(out).context("writing JSON")?;
+        eprintln!("kiln: {}", summary(&artifact));
+        return Ok(());
+    }
     match &opts.output {
         Some(path) => std::fs::write(path, &artifact.content)
             .with_context(|| format!("cannot write {}", path.display()))?,

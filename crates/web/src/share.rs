@@ -9,6 +9,11 @@ use kiln_core::studio::{Runnable, download_name};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// The longest link payload the page decodes. Decoding runs on the page's thread at about
+/// 0.2 MB/s of app in wasm, so this keeps a hostile link from stalling the page for more than
+/// about a second; longer links open with `kiln share decode`. (A Web Worker would lift it.)
+const PAGE_LINK_LIMIT: usize = 64 * 1024;
+
 /// The share link in the page's address, if there is one: `Some(Ok)` to open, `Some(Err)` for
 /// the error page.
 pub fn link_in_address() -> Option<Result<SharedArtifact, String>> {
@@ -16,6 +21,14 @@ pub fn link_in_address() -> Option<Result<SharedArtifact, String>> {
     let payload = hash.strip_prefix('#').unwrap_or(&hash);
     if payload.trim().is_empty() {
         return None;
+    }
+    if payload.len() > PAGE_LINK_LIMIT {
+        return Some(Err(format!(
+            "invalid share link: it is {} KiB, and this page opens links up to {} KiB; \
+             read it with `kiln share decode`",
+            payload.len() / 1024,
+            PAGE_LINK_LIMIT / 1024
+        )));
     }
     Some(decode_link(payload).map_err(|e| e.to_string()))
 }

@@ -69,6 +69,31 @@ fn encode_then_decode_round_trips() {
     assert!(out.stdout.is_empty());
     assert_eq!(std::fs::read_to_string(&target).unwrap(), PAGE);
 
+    // --json gives the same record as `kiln extract --json`.
+    let out = run(&["share", "decode", "--json", &link]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = &v["artifacts"][0];
+    assert_eq!(v["artifacts"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (
+            &a["id"],
+            &a["kind"],
+            &a["title"],
+            &a["language"],
+            &a["complete"],
+            &a["content"]
+        ),
+        (
+            &serde_json::Value::Null,
+            &serde_json::json!("html"),
+            &serde_json::json!("Hello"),
+            &serde_json::Value::Null,
+            &serde_json::json!(true),
+            &serde_json::json!(PAGE)
+        )
+    );
+
     // A link too long for a command line can come through stdin.
     let out = with_stdin(&["share", "decode", "-"], format!("{link}\n").as_bytes());
     assert!(out.status.success(), "{}", text(&out.stderr));
