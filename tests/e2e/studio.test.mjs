@@ -39,7 +39,7 @@ describe('studio first screen', () => {
     });
   });
 
-  test('the prompt box takes text, and sending explains that no provider exists yet', async () => {
+  test('the prompt box takes text, and sending without a key asks for one', async () => {
     await withPage(browser, 'prompt-takes-text', VIEWPORTS.desktop, async (page) => {
       await openStudio(page);
       const input = page.getByTestId('prompt-input');
@@ -51,7 +51,11 @@ describe('studio first screen', () => {
       assert.equal(await input.inputValue(), 'A pomodoro timer with a progress ring\nand a reset button');
       assert.equal(await page.getByTestId('status').textContent(), '');
       await page.getByTestId('send-button').click();
-      assert.match(await page.getByTestId('status').textContent(), /providers are not built yet/);
+      assert.match(await page.getByTestId('status').textContent(), /Add an API key for anthropic/);
+      // The settings open, and nothing was sent or added to the conversation.
+      await page.getByTestId('settings-panel').waitFor();
+      assert.equal(await page.getByTestId('turn-user').count(), 0);
+      assert.equal(await page.getByTestId('prompt-input').inputValue(), 'A pomodoro timer with a progress ring\nand a reset button');
     });
   });
 

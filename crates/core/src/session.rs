@@ -69,6 +69,13 @@ impl ModelSettings {
             .ok_or_else(|| SettingsError::Provider(self.provider.clone()))
     }
 
+    /// Whether a request without an API key is sure to be refused: a hosted provider at its
+    /// own URL. A custom base URL (a local or team server) may need none.
+    pub fn needs_key(&self) -> bool {
+        self.base_url.trim().is_empty()
+            && self.protocol().is_ok_and(|p| p.default_key_env().is_some())
+    }
+
     /// The endpoint these settings name.
     pub fn endpoint(&self) -> Result<Endpoint, SettingsError> {
         let base = self.base_url.trim();
@@ -584,6 +591,18 @@ mod tests {
         // Defaults: Anthropic at its public URL.
         let d = ModelSettings::default();
         assert_eq!(d.endpoint().unwrap().protocol(), Protocol::Anthropic);
+    }
+
+    #[test]
+    fn hosted_providers_at_their_own_url_need_a_key() {
+        assert!(ModelSettings::default().needs_key());
+        assert!(!openai().needs_key(), "a custom base URL may need none");
+        let ollama = ModelSettings {
+            provider: "ollama".into(),
+            base_url: String::new(),
+            ..openai()
+        };
+        assert!(!ollama.needs_key());
     }
 
     #[test]

@@ -140,6 +140,14 @@ pub fn App() -> impl IntoView {
             Err(e) => return set_status.set(Status::Invalid(e)),
         };
         let s: ModelSettings = settings.get_untracked();
+        let key = browser::load(&key_name(&s.provider)).filter(|k| !k.is_empty());
+        if key.is_none() && s.needs_key() {
+            show_settings.set(true);
+            return set_status.set(Status::Ended(format!(
+                "Add an API key for {} in the Model settings (it stays in this browser), or choose a local model.",
+                s.provider
+            )));
+        }
         let started = match session.with_value(|sess| sess.begin(&s, &prompt)) {
             Ok(t) => t,
             Err(e) => {
@@ -174,7 +182,6 @@ pub fn App() -> impl IntoView {
         });
         streaming.set(true);
         set_status.set(Status::Waiting);
-        let key = browser::load(&key_name(&s.provider));
 
         leptos::task::spawn_local(async move {
             let mut last_preview: Option<f64> = None;
