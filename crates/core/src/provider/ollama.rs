@@ -11,20 +11,10 @@ use serde_json::{Map, Value, json};
 
 use super::decode::Sink;
 use super::error::{classify_in_stream, clean_message};
-use super::{ChatRequest, ModelInfo, Role, StopReason, count_at, str_at};
+use super::{ChatRequest, ModelInfo, StopReason, count_at, str_at};
 
 pub(crate) fn chat_body(chat: &ChatRequest) -> Value {
-    let mut messages = Vec::with_capacity(chat.messages.len() + 1);
-    if !chat.system.is_empty() {
-        messages.push(json!({ "role": "system", "content": chat.system }));
-    }
-    for m in &chat.messages {
-        let role = match m.role {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        };
-        messages.push(json!({ "role": role, "content": m.content }));
-    }
+    let messages = super::openai::system_and_messages(chat);
     let mut options = Map::new();
     options.insert("num_predict".into(), json!(chat.max_tokens));
     if let Some(t) = chat.temperature {

@@ -18,17 +18,7 @@ use super::{ChatRequest, ModelInfo, Role, StopReason, count_at, str_at};
 /// The body. OpenAI's own API gets `max_completion_tokens` (its reasoning models refuse
 /// `max_tokens`); compatible servers get `max_tokens`, which all of them know.
 pub(crate) fn chat_body(chat: &ChatRequest, openai_itself: bool) -> Value {
-    let mut messages = Vec::with_capacity(chat.messages.len() + 1);
-    if !chat.system.is_empty() {
-        messages.push(json!({ "role": "system", "content": chat.system }));
-    }
-    for m in &chat.messages {
-        let role = match m.role {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        };
-        messages.push(json!({ "role": role, "content": m.content }));
-    }
+    let messages = system_and_messages(chat);
     let mut body = Map::new();
     body.insert("model".into(), json!(chat.model));
     body.insert("messages".into(), Value::Array(messages));
@@ -100,4 +90,21 @@ pub(crate) fn models(value: &Value) -> Option<Vec<ModelInfo>> {
             })
             .collect(),
     )
+}
+
+/// The conversation as `{role, content}` objects with the system prompt as the first
+/// message: OpenAI's chat shape, which Ollama's native chat shares.
+pub(crate) fn system_and_messages(chat: &ChatRequest) -> Vec<Value> {
+    let mut messages = Vec::with_capacity(chat.messages.len() + 1);
+    if !chat.system.is_empty() {
+        messages.push(json!({ "role": "system", "content": chat.system }));
+    }
+    for m in &chat.messages {
+        let role = match m.role {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        };
+        messages.push(json!({ "role": role, "content": m.content }));
+    }
+    messages
 }

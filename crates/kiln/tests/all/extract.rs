@@ -1,28 +1,11 @@
 //! `kiln extract`: the JSON record, the summary, and bad input.
 
-use std::io::Write;
-use std::process::Stdio;
-
-use crate::{kiln, run, text};
+use crate::{run, run_stdin, text};
 
 fn extract_stdin(args: &[&str], input: &[u8]) -> std::process::Output {
-    let mut child = kiln()
-        .arg("extract")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    // A writer thread: a large input must not deadlock against kiln's output.
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    let mut all = vec!["extract"];
+    all.extend_from_slice(args);
+    run_stdin(&all, input)
 }
 
 const REPLY: &str = "Sure! Here is the app.\n\n```html\n<!DOCTYPE html>\n<html><body><p>hi</p></body></html>\n```\n\nAnd a helper:\n\n```bash\nnpm start\n```\n";

@@ -29,6 +29,28 @@ pub fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
 
+/// Runs kiln with `args`, writing `input` to its stdin from another thread (a large input
+/// must not deadlock against kiln's own output), and returns its output.
+pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = kiln()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kiln runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("kiln runs");
+    let _ = writer.join();
+    out
+}
+
 /// Runs kiln with `args` and returns its output.
 pub fn run(args: &[&str]) -> Output {
     kiln().args(args).output().expect("kiln runs")

@@ -1,33 +1,13 @@
 //! `kiln share`: encode a file, decode the link back, and refuse broken links clearly.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Output, Stdio};
 
-use crate::{kiln, run, text};
+use crate::{run, run_stdin, text};
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kiln-share-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn with_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = kiln()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
 }
 
 const PAGE: &str = "<!DOCTYPE html>\n<html><body><h1>Hello, Kiln ✨</h1></body></html>\n";
@@ -95,7 +75,7 @@ fn encode_then_decode_round_trips() {
     );
 
     // A link too long for a command line can come through stdin.
-    let out = with_stdin(&["share", "decode", "-"], format!("{link}\n").as_bytes());
+    let out = run_stdin(&["share", "decode", "-"], format!("{link}\n").as_bytes());
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), PAGE);
 }
@@ -155,7 +135,7 @@ fn stdin_and_long_links() {
             char::from(b'!' + (state % 90) as u8)
         })
         .collect();
-    let out = with_stdin(
+    let out = run_stdin(
         &["share", "encode", "-", "--kind", "code"],
         noise.as_bytes(),
     );
@@ -165,14 +145,14 @@ fn stdin_and_long_links() {
         err.starts_with("kiln: warning: the link is ") && err.contains("over 32 KiB"),
         "{err}"
     );
-    let out = with_stdin(&["share", "decode", "-"], &out.stdout);
+    let out = run_stdin(&["share", "decode", "-"], &out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), noise);
 }
 
 #[test]
 fn broken_links_fail_with_one_clear_line() {
-    let link = text(&with_stdin(&["share", "encode", "-"], PAGE.as_bytes()).stdout)
+    let link = text(&run_stdin(&["share", "encode", "-"], PAGE.as_bytes()).stdout)
         .trim()
         .to_owned();
     let cases = [
@@ -201,13 +181,13 @@ fn broken_links_fail_with_one_clear_line() {
     let out = run(&["share", "encode", "no-such-file.html"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).starts_with("kiln: error: cannot read no-such-file.html"));
-    let out = with_stdin(&["share", "encode", "-"], b"\xff\xfe");
+    let out = run_stdin(&["share", "encode", "-"], b"\xff\xfe");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
         "kiln: error: stdin: not UTF-8 text (invalid byte at offset 0)\n"
     );
-    let out = with_stdin(&["share", "encode", "-"], &vec![b'a'; 2 * 1024 * 1024]);
+    let out = run_stdin(&["share", "encode", "-"], &vec![b'a'; 2 * 1024 * 1024]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
