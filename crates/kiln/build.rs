@@ -24,8 +24,9 @@ fn main() {
 
     let mut table = String::from("&[\n");
     let mut names: Vec<String> = Vec::new();
-    // The app's files at the top, the sandbox origin's under sandbox/.
-    for sub in ["", "sandbox"] {
+    // The app's files at the top, the sandbox origin's under sandbox/, the gallery's under
+    // examples/.
+    for sub in ["", "sandbox", "examples"] {
         let Ok(entries) = fs::read_dir(dist.join(sub)) else {
             continue;
         };

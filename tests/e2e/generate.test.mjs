@@ -4,7 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  artifactFrame, launchBrowser, openStudio, startServer, VIEWPORTS, waitForConsole, withPage,
+  artifactFrame, configure, launchBrowser, openStudio, send, startServer, VIEWPORTS, waitForConsole,
+  waitForStatus, withPage,
 } from './harness.mjs';
 import { startReplay } from './replay.mjs';
 
@@ -27,35 +28,6 @@ after(async () => {
   assert.ok(!server.stderr().includes(KEY), 'the key reached kiln serve logs');
   assert.equal(code, 0);
 });
-
-async function configure(page, { provider, baseUrl, model, key }) {
-  if (!(await page.getByTestId('settings-panel').isVisible())) {
-    await page.getByTestId('settings-button').click();
-  }
-  await page.getByTestId('settings-provider').selectOption(provider);
-  await page.getByTestId('settings-base-url').fill(baseUrl);
-  await page.getByTestId('settings-base-url').press('Tab');
-  await page.getByTestId('settings-model').fill(model);
-  await page.getByTestId('settings-model').press('Tab');
-  if (key) {
-    await page.getByTestId('settings-api-key').fill(key);
-    await page.getByTestId('settings-save-key').click();
-  }
-}
-
-async function send(page, prompt) {
-  await page.getByTestId('prompt-input').fill(prompt);
-  await page.getByTestId('prompt-input').press('Enter');
-}
-
-async function waitForStatus(page, re, timeout = 15_000) {
-  await page.waitForFunction(
-    ([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.textContent ?? ''),
-    ['[data-testid=status]', re.source],
-    { timeout },
-  );
-  return page.getByTestId('status').innerText();
-}
 
 describe('generating with a model', () => {
   test('a reply streams in, its app runs while it streams, and the key goes only to the provider', async () => {

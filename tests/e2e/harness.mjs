@@ -3,7 +3,8 @@
 // /usr/bin/chromium). A failing test leaves a screenshot and the browser console under
 // tests/e2e/artifacts/<test>/ so the failure can be seen, not guessed.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -17,10 +18,21 @@ export const VIEWPORTS = {
   phone: { width: 390, height: 844 },
 };
 
-/** Starts `kiln serve --port 0` and resolves with its base URL once it prints it. */
-export async function startServer() {
-  const bin = process.env.KILN_BIN ?? path.join(root, 'target/debug/kiln');
-  const child = spawn(bin, ['serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export const kilnBin = () => process.env.KILN_BIN ?? path.join(root, 'target/debug/kiln');
+
+/**
+ * Starts `kiln serve --port 0 [args]` and resolves with its base URL once it prints it. Short
+ * links go to a fresh database in a temporary folder unless `args` names one.
+ */
+export async function startServer(args = [], env = {}) {
+  const extra = [...args];
+  if (!extra.includes('--database') && !extra.includes('--no-short-links')) {
+    extra.push('--database', path.join(mkdtempSync(path.join(tmpdir(), 'kiln-e2e-')), 'links.db'));
+  }
+  const child = spawn(kilnBin(), ['serve', '--port', '0', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const url = await new Promise((resolve, reject) => {
@@ -160,4 +172,36 @@ export async function waitForConsole(page, text, timeout = 10_000) {
 /** The frame the artifact runs in (the srcdoc frame inside the runner). */
 export function artifactFrame(page) {
   return page.frames().find((f) => f.url() === 'about:srcdoc');
+}
+
+/** Fills the model settings panel through the UI. */
+export async function configure(page, { provider, baseUrl, model, key }) {
+  if (!(await page.getByTestId('settings-panel').isVisible())) {
+    await page.getByTestId('settings-button').click();
+  }
+  await page.getByTestId('settings-provider').selectOption(provider);
+  await page.getByTestId('settings-base-url').fill(baseUrl);
+  await page.getByTestId('settings-base-url').press('Tab');
+  await page.getByTestId('settings-model').fill(model);
+  await page.getByTestId('settings-model').press('Tab');
+  if (key) {
+    await page.getByTestId('settings-api-key').fill(key);
+    await page.getByTestId('settings-save-key').click();
+  }
+}
+
+/** Types a prompt and sends it with Enter. */
+export async function send(page, prompt) {
+  await page.getByTestId('prompt-input').fill(prompt);
+  await page.getByTestId('prompt-input').press('Enter');
+}
+
+/** Waits until the status line matches `re`, and returns it. */
+export async function waitForStatus(page, re, timeout = 15_000) {
+  await page.waitForFunction(
+    ([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.textContent ?? ''),
+    ['[data-testid=status]', re.source],
+    { timeout },
+  );
+  return page.getByTestId('status').innerText();
 }

@@ -5,6 +5,7 @@
 //! almost all of Kiln's behaviour is checked by a plain `cargo test` in well under a second.
 
 pub mod artifact;
+pub mod deploy;
 pub mod edit;
 pub mod extract;
 pub mod policy;

@@ -34,6 +34,11 @@ pub fn lookup_sandbox(path: &str) -> Option<&'static Asset> {
         .find(|a| a.name.strip_prefix(SANDBOX_DIR) == Some(name))
 }
 
+/// Every file of the bundle (for `kiln build`).
+pub fn all() -> &'static [Asset] {
+    ASSETS
+}
+
 /// Whether this binary was built with a web bundle in it.
 pub fn bundled() -> bool {
     !ASSETS.is_empty()
@@ -55,13 +60,22 @@ pub fn content_type(name: &str) -> &'static str {
     }
 }
 
-/// Cache-Control for a bundle file: hashed names never change, the page always revalidates.
+/// Cache-Control for a bundle file: hashed names never change; the page, the sandbox runner
+/// and the examples keep their names, so they always revalidate.
 pub fn cache_control(name: &str) -> &'static str {
-    if name == "index.html" {
-        "no-cache"
-    } else {
+    if is_hashed(name) {
         "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
     }
+}
+
+/// Whether `name` carries a content hash (`style-0123456789abcdef.css`), as the bundle names
+/// every file that may be cached forever.
+fn is_hashed(name: &str) -> bool {
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A content coding the server can answer with.
@@ -161,7 +175,10 @@ mod tests {
             "text/javascript; charset=utf-8"
         );
         assert_eq!(cache_control("index.html"), "no-cache");
-        assert!(cache_control("style-0123.css").contains("immutable"));
+        assert!(cache_control("style-5a80d392c28f3dac.css").contains("immutable"));
+        assert_eq!(cache_control("sandbox/runner.js"), "no-cache");
+        assert_eq!(cache_control("examples/tip-calculator.html"), "no-cache");
+        assert_eq!(cache_control("examples/index.json"), "no-cache");
     }
 
     #[test]

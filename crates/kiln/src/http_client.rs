@@ -24,6 +24,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// An API key. Its `Debug` shows nothing, so it cannot end up in a log by accident.
+#[derive(Clone)]
 pub struct ApiKey(String);
 
 impl ApiKey {
@@ -120,6 +121,71 @@ impl Client {
         Ok(Response {
             status: response.status().as_u16(),
             retry_after,
+            body: response.into_body().into_reader(),
+        })
+    }
+}
+
+/// A request the `kiln serve` proxy passes on: already checked against the provider's allowed
+/// paths, with only the headers it chose to forward.
+pub struct Forward<'a> {
+    pub get: bool,
+    pub url: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+/// A proxied response: status, media type and the body to stream back.
+pub struct Forwarded {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    pub body: ureq::BodyReader<'static>,
+}
+
+impl Client {
+    /// Sends a proxied request with `key` in `protocol`'s auth header.
+    pub fn forward(
+        &self,
+        request: &Forward<'_>,
+        auth: kiln_core::provider::AuthHeader,
+        key: Option<&ApiKey>,
+    ) -> Result<Forwarded> {
+        let auth_value = key.map(|k| format!("{}{}", auth.prefix, k.expose()));
+        let response = if request.get {
+            let mut b = self.agent.get(request.url);
+            for (name, value) in request.headers {
+                b = b.header(name, value);
+            }
+            if let Some(value) = &auth_value {
+                b = b.header(auth.name, value);
+            }
+            b.call()
+        } else {
+            let mut b = self.agent.post(request.url);
+            for (name, value) in request.headers {
+                b = b.header(name, value);
+            }
+            if let Some(value) = &auth_value {
+                b = b.header(auth.name, value);
+            }
+            b.send(request.body)
+        };
+        let response = match response {
+            Ok(r) => r,
+            Err(e) => bail!("{}", describe(&e)),
+        };
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Ok(Forwarded {
+            status: response.status().as_u16(),
+            content_type: header("content-type"),
+            retry_after: header("retry-after"),
             body: response.into_body().into_reader(),
         })
     }

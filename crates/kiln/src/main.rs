@@ -6,12 +6,15 @@
 #![allow(clippy::disallowed_methods)] // a binary: files, the environment and the clock are its job
 
 mod assets;
+mod config;
 mod extract;
 mod generate;
 mod http_client;
+mod links;
 mod run;
 mod serve;
 mod share;
+mod static_site;
 
 use std::process::ExitCode;
 
@@ -29,6 +32,10 @@ struct Cli {
 enum Command {
     /// Serve the Kiln studio (the web app embedded in this binary) over HTTP.
     Serve(serve::Options),
+    /// Write the studio as a static site for any static host (GitHub Pages, Netlify, nginx).
+    Build(static_site::Options),
+    /// List or delete the short links a `kiln serve` keeps.
+    Links(links::Options),
     /// Print the artifacts found in a saved model reply (a file, or stdin).
     Extract(extract::Options),
     /// Run a single-file program (WAT/WASM) headless in the wasmtime sandbox, with hard limits.
@@ -43,6 +50,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(opts) => serve::run(&opts).map(|()| ExitCode::SUCCESS),
+        Command::Build(opts) => static_site::run(&opts).map(|()| ExitCode::SUCCESS),
+        Command::Links(opts) => links::run(&opts),
         Command::Run(opts) => run::run(&opts),
         Command::Generate(opts) => generate::run(&opts),
         Command::Extract(opts) => extract::run(&opts).map(|()| ExitCode::SUCCESS),

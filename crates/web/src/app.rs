@@ -6,15 +6,16 @@
 //! from another chat) and runs the app in it. The decisions live in `kiln_core::session`.
 
 use kiln_core::artifact::Artifact;
+use kiln_core::deploy::{ClientConfig, is_server_proxy};
 use kiln_core::prompt::{Prompt, PromptError};
-use kiln_core::sandbox::SandboxConfig;
 use kiln_core::session::{Ending, ModelSettings, Session, Turn, preview_due};
 use kiln_core::studio::{PasteError, Runnable, runnable_from_paste, runnable_from_shared};
 use leptos::prelude::*;
 
 use crate::browser;
+use crate::gallery::Gallery;
 use crate::preview::Preview;
-use crate::settings::{SettingsPanel, key_name, load_settings};
+use crate::settings::{SettingsPanel, has_saved_settings, key_name, load_settings};
 use crate::share::{BrokenLink, ShareDialog, SharedBanner, clear_address, link_in_address};
 use crate::transport::{self, TransportError};
 
@@ -59,14 +60,9 @@ impl Progress {
     }
 }
 
-async fn fetch_config() -> Result<SandboxConfig, String> {
-    #[derive(serde::Deserialize)]
-    struct Config {
-        sandbox: SandboxConfig,
-    }
+async fn fetch_config() -> Result<ClientConfig, String> {
     let text = browser::fetch_text("./config.json").await?;
-    serde_json::from_str::<Config>(&text)
-        .map(|c| c.sandbox)
+    serde_json::from_str::<ClientConfig>(&text)
         .map_err(|e| format!("config.json is not valid: {e}"))
 }
 
@@ -76,8 +72,31 @@ pub fn App() -> impl IntoView {
     let (status, set_status) = signal(Status::Idle);
     let (runnable, set_runnable) = signal(None::<Runnable>);
     let config = LocalResource::new(fetch_config);
-    let sandbox_config = Signal::derive(move || config.get());
+    let client_config = Signal::derive(move || config.get());
+    let sandbox_config = Signal::derive(move || client_config.get().map(|c| c.map(|c| c.sandbox)));
+    let offered = Signal::derive(move || {
+        client_config
+            .get()
+            .and_then(Result::ok)
+            .map(|c| c.providers)
+            .unwrap_or_default()
+    });
+    let short_links = Signal::derive(move || {
+        client_config
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|c| c.short_links)
+    });
     let settings = RwSignal::new(load_settings());
+    // A deployment's defaults (a team's own endpoint) apply until this browser chooses.
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = client_config.get()
+            && let Some(d) = c.defaults
+            && !has_saved_settings()
+        {
+            settings.set(d);
+        }
+    });
     let show_settings = RwSignal::new(false);
     let conversation = RwSignal::new(Vec::<Entry>::new());
     let progress = RwSignal::new(Progress::default());
@@ -140,7 +159,11 @@ pub fn App() -> impl IntoView {
             Err(e) => return set_status.set(Status::Invalid(e)),
         };
         let s: ModelSettings = settings.get_untracked();
-        let key = browser::load(&key_name(&s.provider)).filter(|k| !k.is_empty());
+        // Through this server's proxy the server adds its key; the browser's own stays home.
+        let key = (!is_server_proxy(&s.base_url, &browser::page_origin()))
+            .then(|| browser::load(&key_name(&s.provider)))
+            .flatten()
+            .filter(|k| !k.is_empty());
         if key.is_none() && s.needs_key() {
             show_settings.set(true);
             return set_status.set(Status::Ended(format!(
@@ -281,6 +304,14 @@ pub fn App() -> impl IntoView {
         Err(e) => set_status.set(Status::Paste(e)),
     };
 
+    let open_example = move |html: String| match runnable_from_paste(&html) {
+        Ok(r) => {
+            set_status.set(Status::Running(r.title.clone()));
+            set_runnable.set(Some(r));
+        }
+        Err(e) => set_status.set(Status::Paste(e)),
+    };
+
     view! {
         <div class="shell">
             <header class="topbar">
@@ -297,7 +328,7 @@ pub fn App() -> impl IntoView {
                 </button>
             </header>
             <Show when=move || show_settings.get()>
-                <SettingsPanel settings=settings/>
+                <SettingsPanel settings=settings offered=offered/>
             </Show>
             {broken.map(|e| view! { <BrokenLink error=e/> })}
             {move || shared.get().map(|a| view! {
@@ -309,10 +340,13 @@ pub fn App() -> impl IntoView {
             })}
             {move || (share_open.get()).then(|| runnable.get()).flatten().map(|r| {
                 let prompt = conversation.with(|c| c.iter().rev().find(|e| e.user).map(|e| e.text.clone()));
-                view! { <ShareDialog runnable=r language=None prompt=prompt on_close=move || share_open.set(false)/> }
+                view! { <ShareDialog runnable=r language=None prompt=prompt short_links=short_links on_close=move || share_open.set(false)/> }
             })}
             <main class="workspace">
                 <section class="chat" aria-label="Conversation">
+                    <Show when=move || conversation.with(Vec::is_empty) && runnable.with(Option::is_none)>
+                        <Gallery on_open=open_example on_error=move |e| set_status.set(Status::Ended(e))/>
+                    </Show>
                     <ol class="conversation" data-testid="conversation">
                         {move || conversation.get().into_iter().map(|e| {
                             let class = if e.user { "turn user" } else { "turn model" };

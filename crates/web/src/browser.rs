@@ -65,3 +65,30 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
     text.as_string()
         .ok_or_else(|| "body is not text".to_owned())
 }
+
+/// The page's origin, e.g. `http://127.0.0.1:8787`.
+pub fn page_origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// POSTs `body` as text to a same-origin URL; returns the status and the body text.
+pub async fn post_text(url: &str, body: &str) -> Result<(u16, String), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| format!("could not reach {url}"))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "fetch returned no response".to_owned())?;
+    let status = response.status();
+    let text = response.text().map_err(|_| "no body".to_owned())?;
+    let text = JsFuture::from(text)
+        .await
+        .map_err(|_| "could not read the body".to_owned())?;
+    Ok((status, text.as_string().unwrap_or_default()))
+}

@@ -5,6 +5,7 @@
 
 mod app;
 mod browser;
+mod gallery;
 mod preview;
 mod settings;
 mod share;

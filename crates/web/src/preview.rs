@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use kiln_core::sandbox::{
-    self, ArtifactStorage, Consent, ConsoleLevel, FromFrame, Health, Origin, SandboxConfig,
-    ToFrame, Watchdog,
+    self, ArtifactStorage, Consent, ConsoleLevel, FromFrame, Health, SandboxConfig, ToFrame,
+    Watchdog,
 };
 use kiln_core::studio::Runnable;
 use leptos::html::Iframe;
@@ -241,22 +241,27 @@ pub fn Preview(
             }
             Some(Ok(cfg)) => cfg,
         };
-        let Some(origin) = cfg.origin else {
-            return Some(
-                view! {
-                    <p class="preview-empty" data-testid="sandbox-error">
-                        "This deployment names no sandbox origin; the single-origin fallback is not built yet."
-                    </p>
-                }
-                .into_any(),
-            );
+        let page = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        let runner = match sandbox::resolve_runner(&cfg.runner, &page) {
+            Ok(r) => r,
+            Err(e) => {
+                return Some(
+                    view! {
+                        <p class="preview-empty" data-testid="sandbox-error">
+                            {format!("This deployment's sandbox location is not usable, so nothing runs: {e}")}
+                        </p>
+                    }
+                    .into_any(),
+                );
+            }
         };
         let granted = consent.get_untracked();
-        let connect: Vec<&str> = granted.network.iter().map(Origin::as_str).collect();
-        let src = format!("{origin}/runner.html?connect={}", connect.join("%20"));
+        let src = runner.runner_url(&granted);
         let token = browser::random_token();
         let storage_now = storage.with_value(|s| s.entries().clone());
-        let csp = sandbox::artifact_csp(Some(&origin), &granted);
+        let csp = sandbox::artifact_csp(Some(&runner), &granted);
         let document = sandbox::compose_document(&r.html, &csp, &token, &storage_now);
         let run = ToFrame::Run {
             document,
@@ -342,13 +347,16 @@ pub fn Preview(
         }
     };
 
-    let isolation_note = move || match sandbox_config.get() {
-        Some(Ok(cfg)) if cfg.isolation != sandbox::Isolation::SeparateSite => Some(view! {
-            <p class="isolation-note" data-testid="isolation-note">
-                "Weaker isolation: the sandbox shares this page's site, so a hung app can slow the page."
-            </p>
-        }),
-        _ => None,
+    let isolation_note = move || {
+        let cfg = sandbox_config.get()?.ok()?;
+        let page = web_sys::window()?.location().href().ok()?;
+        let runner = sandbox::resolve_runner(&cfg.runner, &page).ok()?;
+        let page_origin = sandbox::Origin::parse(&browser::page_origin()).ok()?;
+        let judged = sandbox::isolation_between(&page_origin, runner.origin());
+        let warning = cfg.isolation.weaker(judged).warning()?;
+        Some(view! {
+            <p class="isolation-note" data-testid="isolation-note">{warning}</p>
+        })
     };
 
     view! {

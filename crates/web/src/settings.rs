@@ -4,6 +4,7 @@
 //! `kiln.key.<provider>` in this browser's storage only. The key is never shown back in full,
 //! never put in a link, and sent only by `transport` to the endpoint chosen here.
 
+use kiln_core::deploy::OfferedProvider;
 use kiln_core::provider::Protocol;
 use kiln_core::session::{ModelSettings, browser_note};
 use leptos::prelude::*;
@@ -23,6 +24,11 @@ pub fn load_settings() -> ModelSettings {
         .unwrap_or_default()
 }
 
+/// Whether this browser has chosen settings yet (if not, the deployment's defaults apply).
+pub fn has_saved_settings() -> bool {
+    browser::load(SETTINGS_KEY).is_some()
+}
+
 fn save_settings(s: &ModelSettings) {
     if let Ok(json) = serde_json::to_string(s) {
         browser::save(SETTINGS_KEY, &json);
@@ -30,7 +36,11 @@ fn save_settings(s: &ModelSettings) {
 }
 
 #[component]
-pub fn SettingsPanel(settings: RwSignal<ModelSettings>) -> impl IntoView {
+pub fn SettingsPanel(
+    settings: RwSignal<ModelSettings>,
+    /// Providers the server calls with its own keys (from `config.json`).
+    offered: Signal<Vec<OfferedProvider>>,
+) -> impl IntoView {
     let key_input = RwSignal::new(String::new());
     let has_key = RwSignal::new(false);
     let models = RwSignal::new(Vec::<String>::new());
@@ -99,8 +109,36 @@ pub fn SettingsPanel(settings: RwSignal<ModelSettings>) -> impl IntoView {
         });
     };
 
+    let use_offered = move |p: &OfferedProvider| {
+        let max = settings.with_untracked(|s| s.max_tokens);
+        settings.set(p.settings(&browser::page_origin(), max));
+        models.set(p.models.clone());
+        models_status.set(format!(
+            "Through this server: its key for {} is used, none is needed here.",
+            p.id
+        ));
+    };
+    let offered_view = move || {
+        let list = offered.get();
+        (!list.is_empty()).then(|| view! {
+            <div class="offered" data-testid="server-providers">
+                <span class="muted">"This server offers (its keys stay on the server):"</span>
+                {list.into_iter().map(|p| {
+                    let label = format!("{} ({})", p.id, p.protocol);
+                    let testid = format!("server-provider-{}", p.id);
+                    view! {
+                        <button type="button" class="secondary small" data-testid=testid on:click=move |_| use_offered(&p)>
+                            {label}
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+        })
+    };
+
     view! {
         <section class="settings" aria-label="Model settings" data-testid="settings-panel">
+            {offered_view}
             <label>
                 "Provider"
                 <select

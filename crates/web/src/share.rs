@@ -9,6 +9,8 @@ use kiln_core::studio::{Runnable, download_name};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::browser;
+
 /// The longest link payload the page decodes. Decoding runs on the page's thread at about
 /// 0.2 MB/s of app in wasm, so this keeps a hostile link from stalling the page for more than
 /// about a second; longer links open with `kiln share decode`. (A Web Worker would lift it.)
@@ -110,16 +112,43 @@ pub fn BrokenLink(error: String) -> impl IntoView {
     }
 }
 
+/// The short link `POST ./api/links` answered, as an address, or why there is none.
+fn short_link_from(answer: Result<(u16, String), String>) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Created {
+        path: Option<String>,
+        error: Option<String>,
+    }
+    let (status, body) = answer?;
+    let created: Created = serde_json::from_str(&body)
+        .map_err(|_| format!("The server answered {status} without a link."))?;
+    match (created.path, created.error) {
+        (Some(path), _) if status == 201 => {
+            let page = web_sys::window()
+                .and_then(|w| w.location().href().ok())
+                .unwrap_or_default();
+            let page = page.split(['#', '?']).next().unwrap_or_default();
+            let dir = page.rsplit_once('/').map_or(page, |(d, _)| d);
+            Ok(format!("{dir}/{path}"))
+        }
+        (_, Some(e)) => Err(format!("No short link: {e}.")),
+        _ => Err(format!("The server answered {status} without a link.")),
+    }
+}
+
 /// The Share dialog for the current artifact.
 #[component]
 pub fn ShareDialog(
     runnable: Runnable,
     language: Option<String>,
     prompt: Option<String>,
+    /// Whether the server makes short links (`kiln serve`).
+    short_links: Signal<bool>,
     on_close: impl Fn() + 'static,
 ) -> impl IntoView {
     let include_prompt = RwSignal::new(false);
     let copied = RwSignal::new(false);
+    let short = RwSignal::new(None::<Result<String, String>>);
     let link = Memo::new(move |_| {
         let mut shared = SharedArtifact::new(runnable.kind, runnable.source.clone());
         shared.title = Some(runnable.title.clone());
@@ -130,10 +159,22 @@ pub fn ShareDialog(
         let base = web_sys::window()
             .and_then(|w| w.location().href().ok())
             .unwrap_or_default();
+        short.set(None);
         encode_link(&shared)
             .map(|payload| share_url(&base, &payload))
             .map_err(|e| e.to_string())
     });
+    let make_short = move |_| {
+        let Ok(l) = link.get_untracked() else {
+            return;
+        };
+        let payload = l.split_once('#').map_or(l.as_str(), |(_, p)| p).to_owned();
+        short.set(Some(Err("Making a short link…".to_owned())));
+        leptos::task::spawn_local(async move {
+            let answer = browser::post_text("./api/links", &payload).await;
+            short.set(Some(short_link_from(answer)));
+        });
+    };
     let copy = move |_| {
         if let (Ok(l), Some(w)) = (link.get_untracked(), web_sys::window()) {
             let _ = w.navigator().clipboard().write_text(&l);
@@ -161,6 +202,18 @@ pub fn ShareDialog(
                 }
                 Err(e) => view! { <p class="warn" data-testid="share-warning">{e}</p> }.into_any(),
             }}
+            {move || short_links.get().then(|| view! {
+                <div class="row">
+                    <button class="secondary small" data-testid="share-short" on:click=make_short>"Make a short link"</button>
+                    {move || match short.get() {
+                        Some(Ok(url)) => view! {
+                            <input readonly data-testid="share-short-link" prop:value=url/>
+                        }.into_any(),
+                        Some(Err(e)) => view! { <span class="muted" data-testid="share-short-status">{e}</span> }.into_any(),
+                        None => view! { <span class="muted">"Stored on this server; the link stays short."</span> }.into_any(),
+                    }}
+                </div>
+            })}
             <label class="check">
                 <input type="checkbox" data-testid="share-include-prompt" prop:checked=move || include_prompt.get()
                     on:change=move |ev| include_prompt.set(event_target_checked(&ev))/>

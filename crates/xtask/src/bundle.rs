@@ -112,6 +112,25 @@ pub fn run(opts: &Options) -> Result<()> {
         report.push(e);
     }
 
+    // The examples gallery: fetched by the page only when it shows the gallery, so the first
+    // load does not carry them. Fixed names, revalidated like the sandbox's files.
+    let examples_out = out.join("examples");
+    fs::create_dir_all(&examples_out).context("creating dist/examples")?;
+    let mut example_files: Vec<PathBuf> = fs::read_dir(root.join("examples/gallery"))
+        .context("listing examples/gallery")?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    example_files.sort();
+    for path in example_files {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut e = emit(&examples_out, name, &bytes)?;
+        e.name = format!("examples/{name}");
+        report.push(e);
+    }
+
     print_report(&out, &report);
     Ok(())
 }

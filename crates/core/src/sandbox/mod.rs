@@ -7,6 +7,7 @@
 
 mod bridge;
 mod document;
+mod location;
 mod origin;
 mod storage;
 mod watchdog;
@@ -16,6 +17,7 @@ pub use bridge::{
     parse_from_frame,
 };
 pub use document::{compose_document, declared_consent, declared_origins};
+pub use location::{LocationError, RunnerBase, resolve_runner};
 pub use origin::{Origin, OriginError};
 pub use storage::{ArtifactStorage, STORAGE_QUOTA_BYTES, StorageError};
 pub use watchdog::{HUNG_AFTER_MS, Health, NO_START_AFTER_MS, Watchdog};
@@ -129,9 +131,9 @@ fn connect_src(consent: &Consent) -> String {
 /// load only from the sandbox origin's vendored libraries; images, media and fonts only from
 /// `data:`/`blob:`; nothing connects anywhere unless the person granted origins; no form posts,
 /// no `<base>`, no plugins, no nested frames of other sites, no workers from elsewhere.
-pub fn artifact_csp(vendor_origin: Option<&Origin>, consent: &Consent) -> String {
-    let vendor = vendor_origin
-        .map(|o| format!(" {}/vendor/", o.as_str()))
+pub fn artifact_csp(runner: Option<&RunnerBase>, consent: &Consent) -> String {
+    let vendor = runner
+        .map(|r| format!(" {}vendor/", r.prefix()))
         .unwrap_or_default();
     let connect = connect_src(consent);
     format!(
@@ -145,20 +147,47 @@ pub fn artifact_csp(vendor_origin: Option<&Origin>, consent: &Consent) -> String
 
 /// The CSP of the runner page on the sandbox origin, which hosts the artifact's frame.
 ///
-/// Its only script is `runner.js` from the sandbox origin (named in full: the runner frame is
+/// Its only script is `runner.js` from the runner's folder (named in full: the runner frame is
 /// itself sandboxed, so `'self'` would match nothing). The artifact's `srcdoc` frame inherits
 /// this policy on top of its own, so a document that somehow lost its first-place CSP still
 /// cannot connect anywhere. `frame-src 'none'` stops the artifact frame from navigating itself
 /// to any URL, which would otherwise leak data in the URL.
-pub fn runner_csp(sandbox: &Origin, consent: &Consent) -> String {
-    let s = sandbox.as_str();
-    let connect = connect_src(consent);
+pub fn runner_csp(runner: &RunnerBase, consent: &Consent) -> String {
+    let p = runner.prefix();
+    runner_policy(
+        &format!("{p}runner.js {p}vendor/"),
+        &format!("{p}vendor/"),
+        &connect_src(consent),
+    )
+}
+
+/// The runner's CSP for a static host, which cannot vary a header by query string: network
+/// access is left to the policy first in each artifact's document (which names exactly the
+/// granted origins); this one still stops everything else. A build that does not know where
+/// its runner will be served (the single-origin fallback) names `'self'`, which Chromium
+/// resolves to the runner's URL origin even though the frame itself is sandboxed.
+pub fn static_runner_csp(runner: Option<&RunnerBase>) -> String {
+    let connect = "http: https: ws: wss:";
+    match runner {
+        Some(r) => {
+            let p = r.prefix();
+            runner_policy(
+                &format!("{p}runner.js {p}vendor/"),
+                &format!("{p}vendor/"),
+                connect,
+            )
+        }
+        None => runner_policy("'self'", "'self'", connect),
+    }
+}
+
+fn runner_policy(scripts: &str, vendor: &str, connect: &str) -> String {
     format!(
-        "default-src 'none'; script-src {s}/runner.js {s}/vendor/ 'unsafe-inline' \
-         'unsafe-eval' blob:; style-src {s}/vendor/ 'unsafe-inline'; img-src data: blob:; \
-         media-src data: blob:; font-src {s}/vendor/ data:; connect-src {connect}; \
-         worker-src blob:; frame-src 'none'; child-src 'none'; form-action 'none'; \
-         base-uri 'none'; object-src 'none'; manifest-src 'none'"
+        "default-src 'none'; script-src {scripts} 'unsafe-inline' 'unsafe-eval' blob:; \
+         style-src {vendor} 'unsafe-inline'; img-src data: blob:; media-src data: blob:; \
+         font-src {vendor} data:; connect-src {connect}; worker-src blob:; frame-src 'none'; \
+         child-src 'none'; form-action 'none'; base-uri 'none'; object-src 'none'; \
+         manifest-src 'none'"
     )
 }
 
@@ -172,16 +201,84 @@ pub enum Isolation {
     /// The sandbox is another origin on the same site (another port of the same host): still
     /// cross-origin and sandboxed, but it may share the studio's process.
     SameSite,
-    /// No sandbox origin: an opaque-origin `srcdoc` frame in the studio's own process. Still
-    /// cannot read the studio's storage or keys, but a hang freezes the page.
-    SrcdocOnly,
+    /// The single-origin fallback for a static host with one origin: the runner is a folder of
+    /// the studio's own origin, framed sandboxed (an opaque origin), so it still cannot read
+    /// the studio's storage or keys, but it shares the studio's process and a hang can freeze
+    /// the page.
+    SameOrigin,
 }
 
-/// What the studio learns from its deployment (`/config.json`) about the sandbox.
+impl Isolation {
+    /// The weaker of two judgements.
+    pub fn weaker(self, other: Self) -> Self {
+        let rank = |i: Self| match i {
+            Self::SeparateSite => 2,
+            Self::SameSite => 1,
+            Self::SameOrigin => 0,
+        };
+        if rank(other) < rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// What the studio tells the person when the isolation is weaker than a separate site.
+    pub fn warning(self) -> Option<&'static str> {
+        match self {
+            Self::SeparateSite => None,
+            Self::SameSite => Some(
+                "Weaker isolation: the sandbox shares this page's site, so a hung app can slow \
+                 the page.",
+            ),
+            Self::SameOrigin => Some(
+                "Weaker isolation: this deployment has no separate sandbox origin. Apps still \
+                 cannot read this page's keys or storage, but a hung app can freeze the page.",
+            ),
+        }
+    }
+}
+
+/// How far a runner at `runner` is from a studio at `page`, judged by their origins alone.
+///
+/// Sites are compared by scheme and the host's last two labels (an IP address is a site of its
+/// own). Without the public suffix list this can under-claim (`a.github.io` and
+/// `b.github.io` are separate sites but look like one) but never over-claim, which is the safe
+/// direction for a warning.
+pub fn isolation_between(page: &Origin, runner: &Origin) -> Isolation {
+    if page == runner {
+        return Isolation::SameOrigin;
+    }
+    let site = |o: &Origin| {
+        let (scheme, rest) = o.as_str().split_once("://").unwrap_or(("", o.as_str()));
+        let host = match rest.rsplit_once(':') {
+            Some((h, p)) if !p.contains(']') => h,
+            _ => rest,
+        };
+        let is_ip = host.starts_with('[') || host.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let site = if is_ip {
+            host.to_owned()
+        } else {
+            let labels: Vec<&str> = host.rsplitn(3, '.').take(2).collect();
+            labels.into_iter().rev().collect::<Vec<_>>().join(".")
+        };
+        (scheme.to_owned(), site)
+    };
+    if site(page) == site(runner) {
+        Isolation::SameSite
+    } else {
+        Isolation::SeparateSite
+    }
+}
+
+/// What the studio learns from its deployment (`config.json`) about the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SandboxConfig {
-    /// The origin serving `runner.html`; `None` means the `srcdoc`-only fallback.
-    pub origin: Option<Origin>,
+    /// The folder holding `runner.html`: an absolute URL, or a path relative to the studio page
+    /// for the single-origin fallback. See [`resolve_runner`].
+    pub runner: String,
+    /// What the deployment claims; the page judges it again with [`isolation_between`] and
+    /// shows the weaker of the two.
     pub isolation: Isolation,
 }
 
@@ -344,7 +441,7 @@ mod tests {
 
     #[test]
     fn granted_origins_and_vendor_are_the_only_hosts_named() {
-        let vendor = Origin::parse("http://localhost:8788").unwrap();
+        let vendor = RunnerBase::parse("http://localhost:8788").unwrap();
         let api = Origin::parse("https://api.example.org").unwrap();
         let consent = Consent {
             network: vec![api],
@@ -363,9 +460,91 @@ mod tests {
 
     #[test]
     fn runner_forbids_frame_navigation() {
-        let sandbox = Origin::parse("http://localhost:8788").unwrap();
+        let sandbox = RunnerBase::parse("http://localhost:8788").unwrap();
         let csp = runner_csp(&sandbox, &Consent::default());
         assert_eq!(directive(&csp, "frame-src"), Some("'none'"));
         assert_eq!(directive(&csp, "connect-src"), Some("'none'"));
+        assert_eq!(
+            directive(&csp, "script-src"),
+            Some(
+                "http://localhost:8788/runner.js http://localhost:8788/vendor/ 'unsafe-inline' 'unsafe-eval' blob:"
+            )
+        );
+    }
+
+    #[test]
+    fn a_static_runner_under_a_sub_path_names_its_folder() {
+        let sandbox = RunnerBase::parse("https://a.org/kiln/sandbox/").unwrap();
+        let csp = static_runner_csp(Some(&sandbox));
+        assert_eq!(directive(&csp, "frame-src"), Some("'none'"));
+        assert_eq!(directive(&csp, "form-action"), Some("'none'"));
+        assert!(
+            csp.contains("script-src https://a.org/kiln/sandbox/runner.js "),
+            "{csp}"
+        );
+        // The artifact's own first-place policy still says 'none' unless the person allowed.
+        let artifact = artifact_csp(Some(&sandbox), &Consent::default());
+        assert_eq!(directive(&artifact, "connect-src"), Some("'none'"));
+        let unknown = static_runner_csp(None);
+        assert!(
+            unknown.contains("script-src 'self' 'unsafe-inline'"),
+            "{unknown}"
+        );
+        assert_eq!(directive(&unknown, "frame-src"), Some("'none'"));
+    }
+
+    #[test]
+    fn isolation_is_judged_from_the_origins() {
+        let cases = [
+            (
+                "http://127.0.0.1:8787",
+                "http://localhost:8788",
+                Isolation::SeparateSite,
+            ),
+            (
+                "http://127.0.0.1:8787",
+                "http://127.0.0.1:8788",
+                Isolation::SameSite,
+            ),
+            ("https://a.org", "https://a.org", Isolation::SameOrigin),
+            (
+                "https://kiln.example.org",
+                "https://box.example.org",
+                Isolation::SameSite,
+            ),
+            (
+                "https://kiln.example.org",
+                "https://example-box.net",
+                Isolation::SeparateSite,
+            ),
+            (
+                "https://a.github.io",
+                "https://b.github.io",
+                Isolation::SameSite,
+            ),
+            ("http://a.org", "https://a.org", Isolation::SeparateSite),
+            ("http://[::1]:1", "http://[::1]:2", Isolation::SameSite),
+        ];
+        for (page, runner, want) in cases {
+            let got = isolation_between(
+                &Origin::parse(page).unwrap(),
+                &Origin::parse(runner).unwrap(),
+            );
+            assert_eq!(got, want, "{page} {runner}");
+        }
+    }
+
+    #[test]
+    fn only_weaker_isolation_warns() {
+        assert!(Isolation::SeparateSite.warning().is_none());
+        assert!(Isolation::SameSite.warning().is_some());
+        assert!(
+            Isolation::SameOrigin
+                .warning()
+                .is_some_and(|w| w.contains("freeze"))
+        );
+        let cfg: SandboxConfig =
+            serde_json::from_str(r#"{"runner":"sandbox/","isolation":"same-origin"}"#).unwrap();
+        assert_eq!(cfg.isolation, Isolation::SameOrigin);
     }
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers may fail loudly
 #![allow(clippy::disallowed_methods)] // tests of a binary write files and spawn writers
 
+mod deploy;
 mod extract;
 mod generate;
 mod replay;

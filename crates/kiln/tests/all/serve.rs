@@ -51,7 +51,7 @@ impl Drop for Server {
 
 fn start() -> Server {
     let mut child = kiln()
-        .args(["serve", "--port", "0"])
+        .args(["serve", "--port", "0", "--no-short-links"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -113,7 +113,7 @@ fn studio_and_sandbox_origins_answer_with_their_policies() {
     assert!(head.contains("application/json"), "{head}");
     let config: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(config["sandbox"]["isolation"], "separate-site");
-    let sandbox_origin = config["sandbox"]["origin"].as_str().unwrap();
+    let sandbox_origin = config["sandbox"]["runner"].as_str().unwrap();
     assert!(
         sandbox_origin.starts_with("http://localhost:"),
         "{sandbox_origin}"

@@ -1,0 +1,295 @@
+//! Self-hosting from the command line: `kiln serve` configuration and its mistakes, short links
+//! over HTTP, `kiln links`, and `kiln build`'s static site.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use crate::{kiln, repo, run, text};
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kiln-deploy-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn one_line_error(args: &[&str]) -> String {
+    let out = run(args);
+    assert_eq!(out.status.code(), Some(1), "{args:?}");
+    let err = text(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    err
+}
+
+#[test]
+fn config_mistakes_are_one_line_each() {
+    let dir = temp("config");
+    let bad_toml = dir.join("bad.toml");
+    std::fs::write(&bad_toml, "[server]\nport = 80 80\n").unwrap();
+    let err = one_line_error(&["serve", "--config", bad_toml.to_str().unwrap()]);
+    assert!(err.contains("bad.toml: line 2"), "{err}");
+
+    let unknown = dir.join("unknown.toml");
+    std::fs::write(&unknown, "[server]\nrequests_per_minut = 5\n").unwrap();
+    let err = one_line_error(&["serve", "--config", unknown.to_str().unwrap()]);
+    assert!(err.contains("unknown field `requests_per_minut`"), "{err}");
+
+    let err = one_line_error(&[
+        "serve",
+        "--config",
+        dir.join("missing.toml").to_str().unwrap(),
+    ]);
+    assert!(err.contains("cannot read the config file"), "{err}");
+
+    // A database under a file cannot be created.
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let db = file.join("links.db");
+    let err = one_line_error(&["serve", "--port", "0", "--database", db.to_str().unwrap()]);
+    assert!(
+        err.contains("link database") && err.contains("--no-short-links"),
+        "{err}"
+    );
+
+    let providers = dir.join("providers.toml");
+    std::fs::write(&providers, "[[providers]]\nid = \"team\"\nprotocol = \"openai\"\napi_key_env = \"KILN_TEST_NO_SUCH_VAR\"\n").unwrap();
+    let err = one_line_error(&["serve", "--config", providers.to_str().unwrap()]);
+    assert!(
+        err.contains("KILN_TEST_NO_SUCH_VAR") && err.contains("is not set"),
+        "{err}"
+    );
+}
+
+#[test]
+fn print_config_layers_file_environment_and_flags_without_secrets() {
+    let dir = temp("print");
+    let file = dir.join("kiln.toml");
+    std::fs::write(
+        &file,
+        "[server]\nport = 9100\nrequests_per_minute = 7\n[studio]\nprovider = \"ollama\"\nmodel = \"qwen\"\n\
+         [[providers]]\nid = \"team\"\nprotocol = \"openai\"\napi_key_env = \"KILN_TEST_KEY\"\n",
+    )
+    .unwrap();
+    let out = kiln()
+        .args([
+            "serve",
+            "--config",
+            file.to_str().unwrap(),
+            "--print-config",
+            "--requests-per-minute",
+            "9",
+        ])
+        .env("KILN_PORT", "9200")
+        .env("KILN_TEST_KEY", "sk-very-secret")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("port = 9200"),
+        "environment over file: {shown}"
+    );
+    assert!(
+        shown.contains("requests_per_minute = 9"),
+        "flag over file: {shown}"
+    );
+    assert!(shown.contains("model = \"qwen\""), "{shown}");
+    assert!(
+        shown.contains("api_key_env = \"KILN_TEST_KEY\"") && shown.contains("key_set = true"),
+        "{shown}"
+    );
+    assert!(!shown.contains("sk-very-secret"), "{shown}");
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &std::path::Path) -> Server {
+    let mut child = kiln()
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--database",
+            db.to_str().unwrap(),
+            "--requests-per-minute",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    Server { child, addr }
+}
+
+fn request(addr: &str, method: &str, path: &str, body: &str) -> (String, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut all = String::new();
+    s.read_to_string(&mut all).unwrap();
+    let (head, body) = all.split_once("\r\n\r\n").unwrap();
+    (head.to_lowercase(), body.to_owned())
+}
+
+#[test]
+fn short_links_are_content_addressed_and_deletable_from_the_cli() {
+    let dir = temp("links");
+    let db = dir.join("links.db");
+    let app = dir.join("app.html");
+    std::fs::write(&app, "<!DOCTYPE html><title>Hi</title><p>hello</p>").unwrap();
+    let out = run(&["share", "encode", app.to_str().unwrap()]);
+    let link = text(&out.stdout);
+    let payload = link.trim().split_once('#').unwrap().1.to_owned();
+
+    let server = serve(&db);
+    let (head, body) = request(&server.addr, "POST", "/api/links", &payload);
+    assert!(head.starts_with("http/1.1 201"), "{head}{body}");
+    let created: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (_, again) = request(&server.addr, "POST", "/api/links", &payload);
+    assert!(
+        again.contains(&id),
+        "the same app gets the same id: {again}"
+    );
+
+    let (head, _) = request(&server.addr, "GET", &format!("/s/{id}"), "");
+    assert!(head.starts_with("http/1.1 303"), "{head}");
+    assert!(
+        head.contains(&format!("location: ../#{}", payload.to_lowercase())),
+        "{head}"
+    );
+
+    let (head, body) = request(&server.addr, "POST", "/api/links", "not a share link");
+    assert!(head.starts_with("http/1.1 400"), "{head}");
+    assert!(body.contains("error"), "{body}");
+    let (head, _) = request(&server.addr, "GET", "/s/AAAAAAAAAAAA", "");
+    assert!(head.starts_with("http/1.1 404"), "{head}");
+
+    // The CLI works on the database while the server runs (WAL).
+    let out = run(&["links", "list", "--database", db.to_str().unwrap()]);
+    assert!(text(&out.stdout).contains(&id), "{}", text(&out.stderr));
+    let out = run(&["links", "delete", &id, "--database", db.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (head, _) = request(&server.addr, "GET", &format!("/s/{id}"), "");
+    assert!(head.starts_with("http/1.1 404"), "deleted: {head}");
+    let out = run(&["links", "delete", &id, "--database", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn the_proxy_refuses_unknown_providers_and_other_paths() {
+    let dir = temp("proxy");
+    let server = serve(&dir.join("links.db"));
+    let (head, _) = request(
+        &server.addr,
+        "POST",
+        "/api/providers/nope/chat/completions",
+        "{}",
+    );
+    assert!(head.starts_with("http/1.1 404"), "{head}");
+}
+
+#[test]
+fn build_writes_a_static_site_with_its_headers() {
+    let probe = run(&["build", "--out", temp("probe").to_str().unwrap()]);
+    if !probe.status.success() {
+        // A binary built without the web bundle says so in one line.
+        assert!(
+            text(&probe.stderr).contains("no web bundle"),
+            "{}",
+            text(&probe.stderr)
+        );
+        return;
+    }
+    let out_dir = temp("site").join("site");
+    let out = run(&[
+        "build",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--base-path",
+        "/kiln/",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for f in [
+        "index.html",
+        "config.json",
+        "_headers",
+        "nginx-kiln.conf",
+        "sandbox/runner.html",
+        "sandbox/runner.js",
+        "examples/index.json",
+    ] {
+        assert!(out_dir.join(f).is_file(), "{f}");
+    }
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["sandbox"]["runner"], "sandbox/");
+    assert_eq!(config["sandbox"]["isolation"], "same-origin");
+    let headers = std::fs::read_to_string(out_dir.join("_headers")).unwrap();
+    assert!(
+        headers.contains("/kiln/index.html\n  Content-Security-Policy: default-src 'none'"),
+        "{headers}"
+    );
+
+    let separate = temp("site2").join("site");
+    let out = run(&[
+        "build",
+        "--out",
+        separate.to_str().unwrap(),
+        "--sandbox-origin",
+        "https://box.example.net",
+        "--config",
+        repo("examples/deploy/kiln.toml").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let config = std::fs::read_to_string(separate.join("config.json")).unwrap();
+    assert!(
+        config.contains("\"runner\": \"https://box.example.net/\""),
+        "{config}"
+    );
+    assert!(
+        config.contains("\"defaults\""),
+        "the config file's [studio] section: {config}"
+    );
+    assert!(separate.join("sandbox/_headers").is_file());
+
+    let err = one_line_error(&[
+        "build",
+        "--out",
+        separate.to_str().unwrap(),
+        "--sandbox-origin",
+        "ftp://x",
+    ]);
+    assert!(err.contains("sandbox origin"), "{err}");
+}

@@ -1,0 +1,112 @@
+// `kiln build`'s static site served by a plain static file server (tests/e2e/static-host.mjs;
+// no Kiln process): the examples gallery, generation through the replay provider, preview and
+// share links all work, under a sub-path, with the sandbox on the same origin (the weaker
+// fallback, labelled) or on another site.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  artifactFrame, configure, kilnBin, launchBrowser, openStudio, send, VIEWPORTS,
+  waitForConsole, waitForStatus, withPage,
+} from './harness.mjs';
+import { startReplay } from './replay.mjs';
+import { startStaticHost } from './static-host.mjs';
+
+let browser;
+let replay;
+const hosts = [];
+
+before(async () => {
+  browser = await launchBrowser();
+  replay = await startReplay();
+});
+
+after(async () => {
+  await browser?.close();
+  await replay?.close();
+  for (const h of hosts) await h.close();
+});
+
+function build(args) {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'kiln-static-')), 'site');
+  execFileSync(kilnBin(), ['build', '--out', out, ...args], { encoding: 'utf8' });
+  return out;
+}
+
+async function openExample(page, title, ready) {
+  await page.getByTestId('example-card').filter({ hasText: title }).click();
+  await waitForConsole(page, ready);
+}
+
+describe('a static build on one origin, under /kiln/', () => {
+  let site;
+  before(async () => {
+    const dir = build(['--base-path', '/kiln/']);
+    site = await startStaticHost(dir, { base: '/kiln/' });
+    hosts.push(site);
+  });
+
+  test('the gallery opens examples with no provider, in a sandbox labelled weaker', async () => {
+    await withPage(browser, 'static-gallery', VIEWPORTS.desktop, async (page, log) => {
+      const response = await openStudio(page, `${site.origin}/kiln/`);
+      assert.match(response.headers()['content-security-policy'], /frame-src 'self'/);
+      assert.equal(await page.getByTestId('example-card').count(), 4);
+      await openExample(page, 'Tip calculator', 'tip calculator ready');
+      assert.match(await page.getByTestId('isolation-note').innerText(), /no separate sandbox origin/);
+      // Same origin, but the app is still an opaque origin with no way into the studio.
+      const probe = await artifactFrame(page).evaluate(() => {
+        let parentStorage = 'blocked';
+        try { parentStorage = String(parent.localStorage.length); } catch (_) { /* expected */ }
+        return { origin: String(window.origin), parentStorage };
+      });
+      assert.deepEqual(probe, { origin: 'null', parentStorage: 'blocked' });
+      await artifactFrame(page).locator('[data-tip="20"]').click();
+      assert.equal(log.errors.length, 0, log.errors.join('\n'));
+    });
+  });
+
+  test('generation through a provider, then a share link that opens in a fresh profile', async () => {
+    let link;
+    await withPage(browser, 'static-generate', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, `${site.origin}/kiln/`);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'ok', key: 'sk-static' });
+      await send(page, 'a counter');
+      await waitForStatus(page, /^Done\./);
+      await waitForConsole(page, 'counter ready');
+      await artifactFrame(page).locator('#inc').click();
+      await waitForConsole(page, 'count 1');
+      await page.getByTestId('share-button').click();
+      link = await page.getByTestId('share-link').inputValue();
+      assert.ok(link.startsWith(`${site.origin}/kiln/#`), link);
+      // A static host keeps no links: no short-link offer.
+      assert.equal(await page.getByTestId('share-short').count(), 0);
+    });
+    await withPage(browser, 'static-open-link', VIEWPORTS.phone, async (page) => {
+      await page.goto(link);
+      await waitForConsole(page, 'counter ready');
+      assert.ok(!(await page.content()).includes('sk-static'));
+    });
+  });
+});
+
+describe('a static build with the sandbox on another site', () => {
+  test('the studio frames the other site and runs examples at full isolation', async () => {
+    // 127.0.0.1 and localhost are different sites. The sandbox host starts first so the build
+    // can name its port; it serves the folder the build is about to write.
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'kiln-static-')), 'site');
+    const sandbox = await startStaticHost(path.join(out, 'sandbox'), { host: 'localhost' });
+    hosts.push(sandbox);
+    execFileSync(kilnBin(), ['build', '--out', out, '--sandbox-origin', `${sandbox.origin}/`]);
+    const studio = await startStaticHost(out);
+    hosts.push(studio);
+    await withPage(browser, 'static-separate', VIEWPORTS.desktop, async (page) => {
+      const response = await openStudio(page, `${studio.origin}/`);
+      assert.match(response.headers()['content-security-policy'], new RegExp(`frame-src ${sandbox.origin};`));
+      await openExample(page, 'Unit converter', 'unit converter ready');
+      assert.equal(await page.getByTestId('isolation-note').count(), 0);
+    });
+  });
+});
