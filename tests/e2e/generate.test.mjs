@@ -121,4 +121,56 @@ describe('generating with a model', () => {
       await page.waitForFunction(() => /2 models/.test(document.querySelector('[data-testid=settings-models-status]')?.textContent ?? ''));
     });
   });
+
+  for (const [provider, path, header, prefix] of [
+    ['anthropic', '/v1/messages', 'x-api-key', ''],
+    ['gemini', '/v1beta/models/ok:streamGenerateContent?alt=sse', 'x-goog-api-key', ''],
+  ]) {
+    test(`${provider}: its own wire format streams an app, with the key in its own header`, async () => {
+      await withPage(browser, `generate-${provider}`, VIEWPORTS.desktop, async (page) => {
+        await openStudio(page, server.url);
+        const key = `${KEY}-${provider}`;
+        await configure(page, { provider, baseUrl: replay.origin, model: 'ok', key });
+        replay.requests.length = 0;
+        await send(page, 'a counter');
+        await waitForStatus(page, /^Done\./);
+        await waitForConsole(page, 'counter ready');
+        const chat = replay.requests.find((r) => r.method === 'POST');
+        assert.equal(chat.url, path);
+        assert.equal(chat.headers[header], prefix + key);
+        assert.equal(chat.headers.authorization, undefined);
+        if (provider === 'anthropic') {
+          assert.equal(chat.headers['anthropic-dangerous-direct-browser-access'], 'true');
+        }
+      });
+    });
+  }
+
+  test('a rate limit before the reply is retried after the provider\'s retry-after', async () => {
+    await withPage(browser, 'generate-retry', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'busy' });
+      replay.requests.length = 0;
+      await send(page, 'a counter');
+      const waiting = await waitForStatus(page, /Retrying in/);
+      assert.match(waiting, /429|rate/i);
+      await waitForStatus(page, /^Done\./);
+      await waitForConsole(page, 'counter ready');
+      assert.equal(replay.requests.filter((r) => r.method === 'POST').length, 2);
+    });
+  });
+
+  test('after a dropped connection, Continue asks again and finishes the app', async () => {
+    await withPage(browser, 'generate-continue', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'cut-once' });
+      await send(page, 'a counter');
+      await waitForStatus(page, /kept/);
+      await page.getByTestId('continue-button').click();
+      await waitForStatus(page, /^Done\./);
+      await waitForConsole(page, 'counter ready');
+      assert.match(await page.getByTestId('turn-user').last().innerText(), /cut off/);
+      assert.equal(await page.getByTestId('continue-button').count(), 0);
+    });
+  });
 });

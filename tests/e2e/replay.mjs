@@ -1,10 +1,13 @@
 // A local model server for browser tests only: it speaks the exact streaming wire formats of
-// OpenAI-compatible servers (SSE) and Ollama (NDJSON), with CORS, and records every request
-// it gets (headers included) so tests can check where an API key went. It is never offered
-// as a provider by Kiln itself.
+// OpenAI-compatible servers (SSE), Anthropic Messages (SSE with named events), Gemini
+// (streamGenerateContent SSE) and Ollama (NDJSON), with CORS, and records every request it
+// gets (headers included) so tests can check where an API key went. It is never offered as a
+// provider by Kiln itself.
 //
 // The model name picks the behaviour: `ok` streams the whole reply; `cut` drops the
-// connection halfway; `slow` streams one small chunk every 100 ms; `bad-key` answers 401.
+// connection halfway; `cut-once` does that on its first request only; `slow` streams one small
+// chunk every 100 ms; `bad-key` answers 401; `busy` answers 429 (retry-after: 1) to its first
+// request and streams normally after.
 import { createServer } from 'node:http';
 
 export const APP_REPLY = [
@@ -31,8 +34,34 @@ function ollamaLine(content, done = false) {
   return JSON.stringify(done ? { ...base, done_reason: 'stop', prompt_eval_count: 12, eval_count: 48 } : base) + '\n';
 }
 
+function anthropicEvent(type, data) {
+  return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+}
+
+const anthropicStart = anthropicEvent('message_start', { message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, usage: { input_tokens: 12, output_tokens: 1 } } })
+  + anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+const anthropicDelta = (text) => anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
+const anthropicEnd = anthropicEvent('content_block_stop', { index: 0 })
+  + anthropicEvent('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 48 } })
+  + anthropicEvent('message_stop', {});
+
+function geminiChunk(text, finish) {
+  const candidate = { content: { role: 'model', parts: [{ text }] }, index: 0 };
+  if (finish) candidate.finishReason = 'STOP';
+  return `data: ${JSON.stringify({ candidates: [candidate], usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 48 } })}\r\n\r\n`;
+}
+
+/** The wire format a request path asks for. */
+function formatOf(url) {
+  if (url.startsWith('/api/chat')) return 'ollama';
+  if (url.startsWith('/v1/messages')) return 'anthropic';
+  if (url.includes(':streamGenerateContent')) return 'gemini';
+  return 'openai';
+}
+
 export async function startReplay() {
   const requests = [];
+  const seenModels = new Map();
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => { body += d; });
@@ -41,7 +70,12 @@ export async function startReplay() {
       if (req.method === 'OPTIONS') { res.writeHead(204, cors); return res.end(); }
       let json = {};
       try { json = JSON.parse(body || '{}'); } catch (_) {}
-      const model = json.model ?? '';
+      const format = formatOf(req.url);
+      const model = format === 'gemini'
+        ? decodeURIComponent(req.url.split('/models/')[1].split(':')[0])
+        : (json.model ?? '');
+      const nth = (seenModels.get(model) ?? 0) + 1;
+      if (req.method === 'POST') seenModels.set(model, nth);
       if (req.url.endsWith('/models') || req.url.endsWith('/api/tags')) {
         res.writeHead(200, { ...cors, 'content-type': 'application/json' });
         return res.end(req.url.endsWith('/api/tags')
@@ -52,16 +86,24 @@ export async function startReplay() {
         res.writeHead(401, { ...cors, 'content-type': 'application/json' });
         return res.end(JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }));
       }
-      const ollama = req.url.startsWith('/api/chat');
+      if (model === 'busy' && nth === 1) {
+        res.writeHead(429, { ...cors, 'content-type': 'application/json', 'retry-after': '1' });
+        return res.end(JSON.stringify({ error: { message: 'Rate limit reached, please slow down', type: 'rate_limit_error' } }));
+      }
+      const ollama = format === 'ollama';
       res.writeHead(200, { ...cors, 'content-type': ollama ? 'application/x-ndjson' : 'text/event-stream' });
+      if (format === 'anthropic') res.write(anthropicStart);
       const parts = model === 'slow' ? APP_REPLY.join('').match(/[\s\S]{1,12}/g) : APP_REPLY;
       const half = Math.floor(parts.length / 2);
+      const cut = model === 'cut' || (model === 'cut-once' && nth === 1);
+      const chunk = { ollama: ollamaLine, openai: openaiChunk, anthropic: anthropicDelta, gemini: geminiChunk }[format];
       for (const [i, part] of parts.entries()) {
-        if (model === 'cut' && i === half) { res.socket.destroy(); return; }
-        res.write(ollama ? ollamaLine(part) : openaiChunk(part));
+        if (cut && i === half) { res.socket.destroy(); return; }
+        res.write(format === 'gemini' ? chunk(part, i === parts.length - 1) : chunk(part));
         await new Promise((r) => setTimeout(r, model === 'slow' ? 100 : 30));
       }
-      res.end(ollama ? ollamaLine('', true) : openaiChunk(null, 'stop') + 'data: [DONE]\n\n');
+      const end = { ollama: ollamaLine('', true), openai: openaiChunk(null, 'stop') + 'data: [DONE]\n\n', anthropic: anthropicEnd, gemini: '' }[format];
+      res.end(end);
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -156,6 +156,13 @@ pub fn edit_feedback(rejection: &EditRejection) -> String {
     }
 }
 
+/// What the studio's Continue button sends after a reply was cut off (a dropped connection, or
+/// the token limit). The whole artifact again, not the rest of it: a continuation would start
+/// mid-file, outside any fence, where no extractor can join it to the first half reliably.
+pub const CONTINUE_PROMPT: &str = "Your last reply was cut off before the artifact was complete. \
+Write the complete artifact again, from its first line to its last, in one block, with the same \
+id and any changes you were making.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +189,11 @@ mod tests {
         for example in [EXAMPLE_CREATE, EXAMPLE_EDIT, EXAMPLE_CODE] {
             assert!(SYSTEM_PROMPT.contains(example));
         }
+    }
+
+    #[test]
+    fn the_continue_prompt_is_a_valid_prompt_asking_for_the_whole_artifact() {
+        let p = crate::prompt::Prompt::parse(CONTINUE_PROMPT).unwrap();
+        assert!(p.as_str().contains("complete artifact again"));
     }
 }

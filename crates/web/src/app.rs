@@ -8,6 +8,8 @@
 use kiln_core::artifact::Artifact;
 use kiln_core::deploy::{ClientConfig, is_server_proxy};
 use kiln_core::prompt::{Prompt, PromptError};
+use kiln_core::protocol::CONTINUE_PROMPT;
+use kiln_core::provider::{RetryDecision, RetryPolicy};
 use kiln_core::session::{Ending, ModelSettings, Session, Turn, preview_due};
 use kiln_core::studio::{PasteError, Runnable, runnable_from_paste, runnable_from_shared};
 use leptos::prelude::*;
@@ -105,6 +107,8 @@ pub fn App() -> impl IntoView {
     let turn = StoredValue::new_local(None::<Turn>);
     let abort = StoredValue::new_local(None::<web_sys::AbortController>);
     let share_open = RwSignal::new(false);
+    // Set when the last reply was cut off with part of it kept: the page offers Continue.
+    let can_continue = RwSignal::new(false);
     let (show_code, set_show_code) = signal(0u32);
 
     // A share link in the address opens that artifact; a broken one shows why.
@@ -158,6 +162,7 @@ pub fn App() -> impl IntoView {
             Ok(p) => p,
             Err(e) => return set_status.set(Status::Invalid(e)),
         };
+        can_continue.set(false);
         let s: ModelSettings = settings.get_untracked();
         // Through this server's proxy the server adds its key; the browser's own stays home.
         let key = (!is_server_proxy(&s.base_url, &browser::page_origin()))
@@ -208,54 +213,92 @@ pub fn App() -> impl IntoView {
 
         leptos::task::spawn_local(async move {
             let mut last_preview: Option<f64> = None;
-            let result = transport::stream(
-                &endpoint,
-                &request,
-                key.as_deref(),
-                &controller.signal(),
-                |bytes| {
-                    let changed = turn.try_update_value(|t| {
-                        let t = t.as_mut()?;
-                        let before = t.reply().len();
-                        let update = t.feed(bytes);
-                        let added = t.reply()[before..].to_owned();
-                        let live = if preview_due(last_preview, browser::now_ms(), LIVE_PREVIEW_MS)
-                        {
-                            t.live()
-                        } else {
-                            None
-                        };
-                        Some((update, added, live, t.usage().output_tokens))
-                    });
-                    let Some(Some((update, added, live, tokens))) = changed else {
-                        return;
+            let on_bytes = move |bytes: &[u8], last_preview: &mut Option<f64>| {
+                let changed = turn.try_update_value(|t| {
+                    let t = t.as_mut()?;
+                    let before = t.reply().len();
+                    let update = t.feed(bytes);
+                    let added = t.reply()[before..].to_owned();
+                    let live = if preview_due(*last_preview, browser::now_ms(), LIVE_PREVIEW_MS) {
+                        t.live()
+                    } else {
+                        None
                     };
-                    if !added.is_empty() {
-                        conversation.update(|c| {
-                            if let Some(last) = c.last_mut() {
-                                last.text.push_str(&added);
-                            }
-                        });
-                        set_status.set(Status::Streaming);
-                    }
-                    progress.update(|p| {
-                        p.chars += update.text_chars;
-                        p.tokens = tokens.or(p.tokens);
-                        p.now_ms = browser::now_ms();
+                    Some((update, added, live, t.usage().output_tokens))
+                });
+                let Some(Some((update, added, live, tokens))) = changed else {
+                    return;
+                };
+                if !added.is_empty() {
+                    conversation.update(|c| {
+                        if let Some(last) = c.last_mut() {
+                            last.text.push_str(&added);
+                        }
                     });
-                    if let Some(r) = live {
-                        last_preview = Some(browser::now_ms());
-                        set_runnable.set(Some(r));
-                    }
-                },
-            )
-            .await;
+                    set_status.set(Status::Streaming);
+                }
+                progress.update(|p| {
+                    p.chars += update.text_chars;
+                    p.tokens = tokens.or(p.tokens);
+                    p.now_ms = browser::now_ms();
+                });
+                if let Some(r) = live {
+                    *last_preview = Some(browser::now_ms());
+                    set_runnable.set(Some(r));
+                }
+            };
+            // Rate limits and overloads before any byte arrived are retried, bounded, honouring
+            // the provider's retry-after; the same decisions as `kiln generate`.
+            let policy = RetryPolicy::default();
+            let (mut retries, mut waited) = (0u32, std::time::Duration::ZERO);
+            let result = loop {
+                let result = transport::stream(
+                    &endpoint,
+                    &request,
+                    key.as_deref(),
+                    &controller.signal(),
+                    |bytes| on_bytes(bytes, &mut last_preview),
+                )
+                .await;
+                let nothing_yet =
+                    turn.with_value(|t| t.as_ref().is_some_and(|t| t.reply().is_empty()));
+                let Err(TransportError::Provider(e)) = &result else {
+                    break result;
+                };
+                let RetryDecision::Retry(delay) = policy.decide(e, retries, waited) else {
+                    break result;
+                };
+                if !nothing_yet {
+                    break result;
+                }
+                retries += 1;
+                waited += delay;
+                set_status.set(Status::Ended(format!(
+                    "{e}. Retrying in {:.0} s (attempt {} of {})…",
+                    delay.as_secs_f64().ceil(),
+                    retries + 1,
+                    policy.max_retries + 1
+                )));
+                browser::sleep(delay).await;
+                if controller.signal().aborted() {
+                    break Err(TransportError::Aborted);
+                }
+            };
             let finished = turn.try_update_value(|t| t.take()).flatten();
             if let Some(mut t) = finished {
                 let ending = t.finish();
                 if let Some(r) = t.live() {
                     set_runnable.set(Some(r));
                 }
+                let partial = !t.reply().is_empty();
+                can_continue.set(
+                    partial
+                        && matches!(
+                            (&result, &ending),
+                            (Err(TransportError::Network(_)), _)
+                                | (Ok(()), Ending::Dropped | Ending::Cut(_))
+                        ),
+                );
                 let message = match (&result, &ending) {
                     (Err(TransportError::Aborted), _) => {
                         "Stopped. What arrived is kept.".to_owned()
@@ -394,6 +437,14 @@ pub fn App() -> impl IntoView {
                                     Status::Ended(m) => m,
                                 }}
                             </p>
+                            <Show when=move || can_continue.get() && !streaming.get()>
+                                <button type="button" class="secondary" data-testid="continue-button" on:click=move |_| {
+                                    set_draft.set(CONTINUE_PROMPT.to_owned());
+                                    send();
+                                }>
+                                    "Continue"
+                                </button>
+                            </Show>
                             <button
                                 type="button"
                                 class="secondary"

@@ -92,3 +92,14 @@ pub async fn post_text(url: &str, body: &str) -> Result<(u16, String), String> {
         .map_err(|_| "could not read the body".to_owned())?;
     Ok((status, text.as_string().unwrap_or_default()))
 }
+
+/// Waits `delay` without blocking the page (a `setTimeout` as a future).
+pub async fn sleep(delay: std::time::Duration) {
+    let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
