@@ -173,4 +173,25 @@ describe('generating with a model', () => {
       assert.equal(await page.getByTestId('continue-button').count(), 0);
     });
   });
+
+  for (const provider of ['openai', 'anthropic', 'gemini', 'ollama']) {
+    const baseUrl = () => (provider === 'openai' ? `${replay.origin}/v1` : replay.origin);
+    test(`${provider}: multi-byte text split across chunks arrives whole; a cut keeps the partial app`, async () => {
+      await withPage(browser, `generate-utf8-cut-${provider}`, VIEWPORTS.desktop, async (page) => {
+        await openStudio(page, server.url);
+        await configure(page, { provider, baseUrl: baseUrl(), model: 'utf8', key: 'sk-x' });
+        await send(page, 'a counter');
+        await waitForStatus(page, /^Done\./);
+        await waitForConsole(page, 'zähler 🍅 ready');
+        assert.equal(await artifactFrame(page).locator('#title').innerText(), 'Zähler — 计数器 🍅');
+        assert.ok(!(await page.getByTestId('turn-model').last().innerText()).includes('\uFFFD'));
+
+        await configure(page, { provider, baseUrl: baseUrl(), model: 'cut' });
+        await send(page, 'again');
+        const cut = await waitForStatus(page, /kept/);
+        assert.match(cut, /dropped|failed|cut/i);
+        assert.equal(await page.getByTestId('continue-button').count(), 1);
+      });
+    });
+  }
 });

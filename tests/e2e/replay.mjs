@@ -7,7 +7,8 @@
 // The model name picks the behaviour: `ok` streams the whole reply; `cut` drops the
 // connection halfway; `cut-once` does that on its first request only; `slow` streams one small
 // chunk every 100 ms; `bad-key` answers 401; `busy` answers 429 (retry-after: 1) to its first
-// request and streams normally after.
+// request and streams normally after; `utf8` streams a reply full of multi-byte characters in
+// 7-byte writes, so characters and events are split across chunks.
 import { createServer } from 'node:http';
 
 export const APP_REPLY = [
@@ -59,6 +60,11 @@ function formatOf(url) {
   return 'openai';
 }
 
+/** The reply `utf8` streams: the counter app, with text in several scripts. */
+export const UTF8_REPLY = APP_REPLY.map((p) => p
+  .replace('<h1 id="title">Counter</h1>', '<h1 id="title">Zähler — 计数器 🍅</h1>')
+  .replace('console.log("counter ready");', 'console.log("zähler 🍅 ready");'));
+
 export async function startReplay() {
   const requests = [];
   const seenModels = new Map();
@@ -93,13 +99,20 @@ export async function startReplay() {
       const ollama = format === 'ollama';
       res.writeHead(200, { ...cors, 'content-type': ollama ? 'application/x-ndjson' : 'text/event-stream' });
       if (format === 'anthropic') res.write(anthropicStart);
-      const parts = model === 'slow' ? APP_REPLY.join('').match(/[\s\S]{1,12}/g) : APP_REPLY;
+      const parts = model === 'slow' ? APP_REPLY.join('').match(/[\s\S]{1,12}/g)
+        : model === 'utf8' ? UTF8_REPLY : APP_REPLY;
       const half = Math.floor(parts.length / 2);
       const cut = model === 'cut' || (model === 'cut-once' && nth === 1);
       const chunk = { ollama: ollamaLine, openai: openaiChunk, anthropic: anthropicDelta, gemini: geminiChunk }[format];
       for (const [i, part] of parts.entries()) {
         if (cut && i === half) { res.socket.destroy(); return; }
-        res.write(format === 'gemini' ? chunk(part, i === parts.length - 1) : chunk(part));
+        const bytes = Buffer.from(format === 'gemini' ? chunk(part, i === parts.length - 1) : chunk(part));
+        // `utf8`: tiny writes, flushed one by one, so a character's bytes arrive apart.
+        const step = model === 'utf8' ? 7 : bytes.length;
+        for (let at = 0; at < bytes.length; at += step) {
+          res.write(bytes.subarray(at, at + step));
+          if (step < bytes.length) await new Promise((r) => setTimeout(r, 2));
+        }
         await new Promise((r) => setTimeout(r, model === 'slow' ? 100 : 30));
       }
       const end = { ollama: ollamaLine('', true), openai: openaiChunk(null, 'stop') + 'data: [DONE]\n\n', anthropic: anthropicEnd, gemini: '' }[format];
