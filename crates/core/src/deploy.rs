@@ -48,8 +48,9 @@ impl OfferedProvider {
         format!("{PROXY_PREFIX}{}", self.id)
     }
 
-    /// Settings that talk to this provider through the server at `page_origin`.
-    pub fn settings(&self, page_origin: &str, max_tokens: u32) -> ModelSettings {
+    /// Settings that talk to this provider through the server whose studio page is in the
+    /// folder `page_base` (its origin, or origin and sub-path behind a reverse proxy).
+    pub fn settings(&self, page_base: &str, max_tokens: u32) -> ModelSettings {
         let model = self.models.first().cloned().unwrap_or_else(|| {
             Protocol::parse(&self.protocol)
                 .and_then(Protocol::default_model)
@@ -58,18 +59,18 @@ impl OfferedProvider {
         });
         ModelSettings {
             provider: self.protocol.clone(),
-            base_url: format!("{}{}", page_origin.trim_end_matches('/'), self.proxy_path()),
+            base_url: format!("{}{}", page_base.trim_end_matches('/'), self.proxy_path()),
             model,
             max_tokens,
         }
     }
 }
 
-/// Whether `base_url` goes through the proxy of the server at `page_origin`: the browser then
-/// sends no key of its own (the server adds its key).
-pub fn is_server_proxy(base_url: &str, page_origin: &str) -> bool {
+/// Whether `base_url` goes through the proxy of the server whose page is in `page_base`: the
+/// browser then sends no key of its own (the server adds its key).
+pub fn is_server_proxy(base_url: &str, page_base: &str) -> bool {
     base_url
-        .strip_prefix(page_origin.trim_end_matches('/'))
+        .strip_prefix(page_base.trim_end_matches('/'))
         .is_some_and(|rest| rest.starts_with(PROXY_PREFIX))
 }
 

@@ -30,6 +30,8 @@ pub struct ServerSection {
     pub address: Option<IpAddr>,
     pub port: Option<u16>,
     pub sandbox_port: Option<u16>,
+    /// The sandbox's public address behind a reverse proxy (`https://sandbox.example.org/`).
+    pub sandbox_url: Option<String>,
     /// The short-link database file.
     pub database: Option<PathBuf>,
     /// Whether to offer short links at all.

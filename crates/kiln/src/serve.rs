@@ -50,6 +50,10 @@ pub struct Options {
     /// free one when --port is 0].
     #[arg(long, env = "KILN_SANDBOX_PORT")]
     sandbox_port: Option<u16>,
+    /// The sandbox's public address when a reverse proxy (TLS) serves it under its own name,
+    /// e.g. https://sandbox.kiln.example.org/ [default: this host's name at --sandbox-port].
+    #[arg(long, env = "KILN_SANDBOX_URL")]
+    sandbox_url: Option<String>,
     /// The short-link database file [default: $XDG_DATA_HOME/kiln/links.db, or
     /// ~/.local/share/kiln/links.db].
     #[arg(long, env = "KILN_DATABASE")]
@@ -82,6 +86,8 @@ struct Settings {
     address: IpAddr,
     port: u16,
     sandbox_port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sandbox_url: Option<String>,
     database: Option<PathBuf>,
     max_request_bytes: usize,
     requests_per_minute: u32,
@@ -133,6 +139,10 @@ fn settings(opts: &Options) -> Result<(Settings, Vec<ServerProvider>)> {
             .unwrap_or(IpAddr::from([127, 0, 0, 1])),
         port: opts.port.or(server.port).unwrap_or(8787),
         sandbox_port: opts.sandbox_port.or(server.sandbox_port),
+        sandbox_url: opts
+            .sandbox_url
+            .clone()
+            .or_else(|| server.sandbox_url.clone()),
         database: short_links.then(|| {
             opts.database
                 .clone()
@@ -202,6 +212,12 @@ async fn bind(addr: SocketAddr, what: &str, flag: &str) -> Result<TcpListener> {
 }
 
 async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()> {
+    let public_sandbox = settings
+        .sandbox_url
+        .as_deref()
+        .map(RunnerBase::parse)
+        .transpose()
+        .map_err(|e| anyhow!("--sandbox-url: {e}"))?;
     let links: Option<Arc<dyn Links>> = match &settings.database {
         Some(path) => Some(Arc::new(
             SqliteLinks::open(path).context("short links (turn them off with --no-short-links)")?,
@@ -252,6 +268,7 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
 
     let state = AppState {
         sandbox_port: sandbox_addr.port(),
+        public_sandbox: public_sandbox.clone().map(Arc::new),
         defaults: settings.studio.clone(),
         providers: Arc::new(providers),
         links,
@@ -275,6 +292,7 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/runner.html", get(runner_page))
         .fallback(sandbox_asset)
+        .with_state(public_sandbox.map(Arc::new))
         .layer(middleware::from_fn(log_request));
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
@@ -302,6 +320,8 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
 #[derive(Clone)]
 struct AppState {
     sandbox_port: u16,
+    /// The sandbox's public address, when configured; otherwise derived from the Host header.
+    public_sandbox: Option<Arc<RunnerBase>>,
     defaults: Option<ModelSettings>,
     providers: Arc<Vec<ServerProvider>>,
     links: Option<Arc<dyn Links>>,
@@ -332,12 +352,22 @@ fn api_error(status: StatusCode, message: &str) -> Response {
 }
 
 async fn client_config(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let (origin, isolation) = sandbox::sandbox_for_host(host(&headers), st.sandbox_port);
-    let config = ClientConfig {
-        sandbox: SandboxConfig {
-            runner: format!("{origin}/"),
-            isolation,
+    let sandbox = match &st.public_sandbox {
+        // The page judges the isolation again from the two origins it sees.
+        Some(base) => SandboxConfig {
+            runner: base.prefix(),
+            isolation: sandbox::Isolation::SeparateSite,
         },
+        None => {
+            let (origin, isolation) = sandbox::sandbox_for_host(host(&headers), st.sandbox_port);
+            SandboxConfig {
+                runner: format!("{origin}/"),
+                isolation,
+            }
+        }
+    };
+    let config = ClientConfig {
+        sandbox,
         defaults: st.defaults.clone(),
         providers: st
             .providers
@@ -684,7 +714,10 @@ async fn studio_asset(
     };
     let mut response = respond(file, &method, &headers);
     if file.name.ends_with(".html") {
-        let (sandbox_origin, _) = sandbox::sandbox_for_host(host(&headers), st.sandbox_port);
+        let sandbox_origin = match &st.public_sandbox {
+            Some(base) => base.origin().clone(),
+            None => sandbox::sandbox_for_host(host(&headers), st.sandbox_port).0,
+        };
         let csp = kiln_core::policy::app_csp(Some(sandbox_origin.as_str()));
         set_csp(&mut response, &csp);
         response.headers_mut().insert(
@@ -704,6 +737,7 @@ struct RunnerQuery {
 }
 
 async fn runner_page(
+    State(public): State<Option<Arc<RunnerBase>>>,
     method: Method,
     headers: HeaderMap,
     Query(query): Query<RunnerQuery>,
@@ -719,8 +753,12 @@ async fn runner_page(
     };
     // The runner's CSP names its own origin in full (it is sandboxed, so 'self' would match
     // nothing). Plain http: TLS in front of kiln is the self-hosting guide's business.
-    let Ok(self_base) = RunnerBase::parse(&format!("http://{}/", host(&headers))) else {
-        return (StatusCode::BAD_REQUEST, "bad Host header\n").into_response();
+    let self_base = match public {
+        Some(base) => (*base).clone(),
+        None => match RunnerBase::parse(&format!("http://{}/", host(&headers))) {
+            Ok(b) => b,
+            Err(_) => return (StatusCode::BAD_REQUEST, "bad Host header\n").into_response(),
+        },
     };
     let consent = Consent {
         network,

@@ -112,6 +112,29 @@ pub fn run(opts: &Options) -> Result<()> {
     for asset in assets::all() {
         write_asset(out, asset)?;
     }
+    // Hosts that send no headers (GitHub Pages) still give the runner its policy: the same CSP
+    // as a <meta>, which the artifact's frame inherits. A header, where there is one, adds to it.
+    if let Some(runner) = assets::all()
+        .iter()
+        .find(|a| a.name == "sandbox/runner.html")
+    {
+        let html = String::from_utf8_lossy(runner.raw);
+        let meta = format!(
+            "<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+            sandbox::static_runner_csp(plan.runner.as_ref())
+        );
+        let with_meta = html.replacen("<meta charset=\"utf-8\">", &meta, 1);
+        if with_meta == html {
+            bail!(
+                "the bundle's sandbox/runner.html has no <meta charset> to place the policy after"
+            );
+        }
+        write(out, "sandbox/runner.html", with_meta.as_bytes())?;
+        // The precompressed copies would carry the page without its policy.
+        for ext in ["gz", "br"] {
+            let _ = std::fs::remove_file(out.join(format!("sandbox/runner.html.{ext}")));
+        }
+    }
     let config_json = serde_json::to_string_pretty(&plan.client).context("writing config.json")?;
     write(out, "config.json", config_json.as_bytes())?;
     write(out, "_headers", headers_file(&plan).as_bytes())?;

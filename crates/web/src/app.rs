@@ -165,7 +165,7 @@ pub fn App() -> impl IntoView {
         can_continue.set(false);
         let s: ModelSettings = settings.get_untracked();
         // Through this server's proxy the server adds its key; the browser's own stays home.
-        let key = (!is_server_proxy(&s.base_url, &browser::page_origin()))
+        let key = (!is_server_proxy(&s.base_url, &browser::page_base()))
             .then(|| browser::load(&key_name(&s.provider)))
             .flatten()
             .filter(|k| !k.is_empty());

@@ -73,6 +73,18 @@ pub fn page_origin() -> String {
         .unwrap_or_default()
 }
 
+/// The folder the page is served from, e.g. `https://example.org/kiln` (no trailing `/`), so
+/// server paths work when a reverse proxy puts Kiln under a sub-path.
+pub fn page_base() -> String {
+    let href = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let page = href.split(['#', '?']).next().unwrap_or_default();
+    page.rsplit_once('/')
+        .map_or(page, |(dir, _)| dir)
+        .to_owned()
+}
+
 /// POSTs `body` as text to a same-origin URL; returns the status and the body text.
 pub async fn post_text(url: &str, body: &str) -> Result<(u16, String), String> {
     let window = web_sys::window().ok_or("no window")?;

@@ -111,7 +111,7 @@ pub fn SettingsPanel(
 
     let use_offered = move |p: &OfferedProvider| {
         let max = settings.with_untracked(|s| s.max_tokens);
-        settings.set(p.settings(&browser::page_origin(), max));
+        settings.set(p.settings(&browser::page_base(), max));
         models.set(p.models.clone());
         models_status.set(format!(
             "Through this server: its key for {} is used, none is needed here.",

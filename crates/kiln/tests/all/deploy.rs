@@ -117,6 +117,10 @@ impl Drop for Server {
 }
 
 fn serve(db: &std::path::Path) -> Server {
+    serve_with(db, &[])
+}
+
+fn serve_with(db: &std::path::Path, extra: &[&str]) -> Server {
     let mut child = kiln()
         .args([
             "serve",
@@ -127,6 +131,7 @@ fn serve(db: &std::path::Path) -> Server {
             "--requests-per-minute",
             "0",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -220,6 +225,37 @@ fn the_proxy_refuses_unknown_providers_and_other_paths() {
 }
 
 #[test]
+fn behind_a_tls_proxy_the_sandbox_has_its_own_public_address() {
+    let dir = temp("public");
+    let server = serve_with(
+        &dir.join("links.db"),
+        &["--sandbox-url", "https://sandbox.kiln.example.org/"],
+    );
+    let (_, body) = request(&server.addr, "GET", "/config.json", "");
+    let config: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        config["sandbox"]["runner"],
+        "https://sandbox.kiln.example.org/"
+    );
+    let (head, _) = request(&server.addr, "GET", "/", "");
+    if head.starts_with("http/1.1 200") {
+        assert!(
+            head.contains("frame-src https://sandbox.kiln.example.org;"),
+            "{head}"
+        );
+    }
+    let err = one_line_error(&[
+        "serve",
+        "--port",
+        "0",
+        "--no-short-links",
+        "--sandbox-url",
+        "https://x.org/a b/",
+    ]);
+    assert!(err.contains("--sandbox-url"), "{err}");
+}
+
+#[test]
 fn build_writes_a_static_site_with_its_headers() {
     let probe = run(&["build", "--out", temp("probe").to_str().unwrap()]);
     if !probe.status.success() {
@@ -256,6 +292,9 @@ fn build_writes_a_static_site_with_its_headers() {
             .unwrap();
     assert_eq!(config["sandbox"]["runner"], "sandbox/");
     assert_eq!(config["sandbox"]["isolation"], "same-origin");
+    let runner = std::fs::read_to_string(out_dir.join("sandbox/runner.html")).unwrap();
+    assert!(runner.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'self'"), "{runner}");
+    assert!(runner.contains("frame-src 'none'"), "{runner}");
     let headers = std::fs::read_to_string(out_dir.join("_headers")).unwrap();
     assert!(
         headers.contains("/kiln/index.html\n  Content-Security-Policy: default-src 'none'"),
