@@ -11,11 +11,15 @@
 //! - wasm stack depth, so runaway recursion is a trap rather than a host stack overflow;
 //! - output size.
 //!
-//! JavaScript and Python runtimes, the compiled-module cache and `InstancePre` reuse are not
-//! built yet; WAT and WASM modules run today.
+//! WAT and WASM modules run as they are. JavaScript and Python run in interpreters that are
+//! themselves WASI modules (QuickJS and CPython), embedded at build time from
+//! `target/runtimes/` and held to the very same limits; each is compiled once per `Host`
+//! (and once per machine with [`Host::set_cache_dir`]) and linked once (`InstancePre`), so a
+//! run only instantiates.
 
+mod cache;
 mod limits;
 mod run;
 
 pub use limits::Limits;
-pub use run::{Host, HostError, Language, Outcome, Output, Stop};
+pub use run::{Host, HostError, Language, Outcome, Output, Program, Stop};

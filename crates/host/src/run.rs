@@ -1,39 +1,76 @@
 //! Compiling and running one program under [`Limits`], and saying how it ended.
 #![allow(clippy::disallowed_methods)] // the host is an edge: it owns a ticker thread and a clock
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
-use wasmtime::{Config, Engine, Linker, Module, ResourceLimiter, Store, Trap};
+use wasmtime::{Config, Engine, InstancePre, Linker, Module, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p1::{self, WasiP1Ctx};
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 
 use crate::Limits;
+use crate::cache::ModuleCache;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/runtimes.rs"));
+}
 
 /// How often the ticker advances the engine's epoch: the granularity of the timeout.
 const TICK: Duration = Duration::from_millis(10);
 
 /// What a program is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Language {
     /// WebAssembly text format.
     Wat,
     /// A WebAssembly binary module.
     Wasm,
+    /// JavaScript, run by QuickJS compiled to WASI (`console.log` to stdout, `readStdin()`).
+    JavaScript,
+    /// Python 3, run by CPython compiled to WASI.
+    Python,
 }
 
 impl Language {
-    /// The language a file extension names, if the host runs it.
+    /// The language a file extension (or a `--lang` name) names, if the host runs it.
     pub fn from_extension(ext: &str) -> Option<Self> {
         match ext.to_ascii_lowercase().as_str() {
             "wat" => Some(Self::Wat),
             "wasm" => Some(Self::Wasm),
+            "js" | "mjs" | "cjs" | "javascript" => Some(Self::JavaScript),
+            "py" | "python" => Some(Self::Python),
             _ => None,
         }
+    }
+
+    /// The name people use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Wat => "WAT",
+            Self::Wasm => "WASM",
+            Self::JavaScript => "JavaScript",
+            Self::Python => "Python",
+        }
+    }
+
+    /// The interpreter module that runs this language, if it is not a module itself.
+    fn runtime(self) -> Option<Option<&'static [u8]>> {
+        match self {
+            Self::Wat | Self::Wasm => None,
+            Self::JavaScript => Some(embedded::JS),
+            Self::Python => Some(embedded::PYTHON),
+        }
+    }
+
+    /// Whether this kiln can run the language (its runtime was built in).
+    pub fn available(self) -> bool {
+        self.runtime().is_none_or(|r| r.is_some())
     }
 }
 
@@ -54,6 +91,15 @@ pub enum HostError {
     /// The module imports something other than WASI preview 1, or exports no `_start`.
     #[error("cannot run this module: {0}")]
     Link(String),
+    /// This build has no runtime for the language.
+    #[error(
+        "this kiln was built without the {0} runtime; `./dev serve` or `./dev test` fetches and \
+         builds the runtimes before building kiln"
+    )]
+    NoRuntime(&'static str),
+    /// Source for an interpreter must be text.
+    #[error("the {0} program is not UTF-8 text")]
+    NotText(&'static str),
 }
 
 /// Captured output of a run.
@@ -90,10 +136,27 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-/// A wasmtime engine configured for hostile programs, with its epoch ticker.
+/// A wasmtime engine configured for hostile programs, with its epoch ticker, the WASI linker,
+/// and one `InstancePre` per language runtime, made on first use.
 pub struct Host {
     engine: Engine,
     ticker_stop: Arc<AtomicBool>,
+    linker: Linker<State>,
+    runtimes: Mutex<HashMap<Language, InstancePre<State>>>,
+    cache: Option<ModuleCache>,
+}
+
+/// A program ready to run any number of times: its linked module and its arguments.
+#[derive(Clone)]
+pub struct Program {
+    pre: InstancePre<State>,
+    args: Vec<String>,
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program").finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for Host {
@@ -170,10 +233,23 @@ impl Host {
                 }
             })
             .map_err(|e| HostError::Engine(format!("cannot start the epoch ticker: {e}")))?;
+        let mut linker: Linker<State> = Linker::new(&engine);
+        p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
+            .map_err(|e| HostError::Link(format!("{e:#}")))?;
         Ok(Self {
             engine,
             ticker_stop,
+            linker,
+            runtimes: Mutex::new(HashMap::new()),
+            cache: None,
         })
+    }
+
+    /// Keeps compiled runtimes in `dir` (created owner-only), so later processes skip compiling
+    /// them. Without a cache, each `Host` compiles a runtime once, on first use.
+    pub fn set_cache_dir(&mut self, dir: &Path) -> std::io::Result<()> {
+        self.cache = Some(ModuleCache::open(dir)?);
+        Ok(())
     }
 
     /// Compiles `source` and runs its `_start` under `limits`, with `stdin` as its input.
@@ -184,11 +260,55 @@ impl Host {
         stdin: &[u8],
         limits: &Limits,
     ) -> Result<Outcome, HostError> {
-        let module = Module::new(&self.engine, source).map_err(|e| HostError::Compile {
-            language,
-            reason: format!("{e:#}"),
-        })?;
+        let program = self.prepare(language, source)?;
+        self.run_program(&program, stdin, limits)
+    }
 
+    /// Makes `source` ready to run: a module is compiled and linked; a script is handed to its
+    /// language's runtime, whose linked module is made once per host and shared.
+    pub fn prepare(&self, language: Language, source: &[u8]) -> Result<Program, HostError> {
+        let Some(runtime) = language.runtime() else {
+            let module = Module::new(&self.engine, source).map_err(|e| HostError::Compile {
+                language,
+                reason: format!("{e:#}"),
+            })?;
+            return Ok(Program {
+                pre: self.link(&module)?,
+                args: vec!["main".to_owned()],
+            });
+        };
+        let runtime = runtime.ok_or(HostError::NoRuntime(language.name()))?;
+        let text = std::str::from_utf8(source)
+            .map_err(|_| HostError::NotText(language.name()))?
+            .to_owned();
+        let args = match language {
+            Language::Python => vec!["python".to_owned(), "-c".to_owned(), text],
+            _ => vec!["js".to_owned(), text],
+        };
+        let mut runtimes = self
+            .runtimes
+            .lock()
+            .map_err(|_| HostError::Engine("the runtime table was poisoned".into()))?;
+        if let Some(pre) = runtimes.get(&language) {
+            return Ok(Program {
+                pre: pre.clone(),
+                args,
+            });
+        }
+        let compiled = match &self.cache {
+            Some(cache) => cache.module(&self.engine, runtime),
+            None => Module::new(&self.engine, runtime),
+        };
+        let module = compiled.map_err(|e| HostError::Compile {
+            language,
+            reason: format!("the runtime itself: {e:#}"),
+        })?;
+        let pre = self.link(&module)?;
+        runtimes.insert(language, pre.clone());
+        Ok(Program { pre, args })
+    }
+
+    fn link(&self, module: &Module) -> Result<InstancePre<State>, HostError> {
         let has_start = module.get_export("_start").is_some_and(|e| {
             e.func()
                 .is_some_and(|f| f.params().len() == 0 && f.results().len() == 0)
@@ -201,12 +321,20 @@ impl Host {
             ));
         }
 
-        let mut linker: Linker<State> = Linker::new(&self.engine);
-        p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
-            .map_err(|e| HostError::Link(format!("{e:#}")))?;
-        let pre = linker
-            .instantiate_pre(&module)
-            .map_err(|e| HostError::Link(format!("{e:#}")))?;
+        self.linker
+            .instantiate_pre(module)
+            .map_err(|e| HostError::Link(format!("{e:#}")))
+    }
+
+    /// Runs a prepared program's `_start` under `limits`, with `stdin` as its input, in a fresh
+    /// instance: nothing carries over from an earlier run.
+    pub fn run_program(
+        &self,
+        program: &Program,
+        stdin: &[u8],
+        limits: &Limits,
+    ) -> Result<Outcome, HostError> {
+        let pre = &program.pre;
 
         let stdout = MemoryOutputPipe::new(limits.max_output_bytes);
         let stderr = MemoryOutputPipe::new(limits.max_output_bytes);
@@ -215,7 +343,7 @@ impl Host {
             .stdin(MemoryInputPipe::new(stdin.to_vec()))
             .stdout(stdout.clone())
             .stderr(stderr.clone())
-            .arg("main")
+            .args(&program.args)
             .build_p1();
         let limiter = Limiter {
             memory_bytes: limits.memory_bytes,
@@ -238,7 +366,11 @@ impl Host {
             .and_then(|start| start.call(&mut store, ()));
         let elapsed = started.elapsed();
 
+        let full = |p: &MemoryOutputPipe| p.contents().len() >= limits.max_output_bytes;
         let result = match result {
+            // An interpreter that meets the full pipe exits with an I/O error of its own (CPython
+            // says 120); the cap is still what ended it.
+            Ok(()) | Err(_) if full(&stdout) || full(&stderr) => Err(Stop::OutputLimit),
             Ok(()) => Ok(0),
             Err(e) => classify(&e, store.data().limiter.refused, &stdout, &stderr, limits),
         };

@@ -15,10 +15,11 @@ use kiln_host::{Host, Language, Limits, Stop};
 /// Options for `kiln run`.
 #[derive(clap::Args, Debug)]
 pub struct Options {
-    /// The program: a .wat or .wasm file (a WASI command exporting `_start`), or - for stdin.
+    /// The program: a .wat or .wasm file (a WASI command exporting `_start`), a .js or a .py
+    /// script, or - for stdin (with --lang).
     file: PathBuf,
     /// The language, when the file's extension does not say it.
-    #[arg(long, value_parser = ["wat", "wasm"])]
+    #[arg(long, value_parser = ["wat", "wasm", "js", "py"])]
     lang: Option<String>,
     /// A file whose contents are the program's stdin (default: empty).
     #[arg(long, value_name = "FILE")]
@@ -48,8 +49,7 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
     };
     let Some(language) = language else {
         bail!(
-            "cannot tell the language of {}: name it .wat or .wasm, or pass --lang \
-             (JavaScript and Python are not supported yet)",
+            "cannot tell the language of {}: name it .wat, .wasm, .js or .py, or pass --lang",
             opts.file.display()
         );
     };
@@ -65,7 +65,7 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
         max_output_bytes: usize::try_from(opts.max_output).unwrap_or(usize::MAX),
         ..Limits::default()
     };
-    let host = Host::new(limits.max_stack_bytes).context("starting the wasm host")?;
+    let host = host(&limits)?;
     let outcome = host
         .run(language, &source, &stdin, &limits)
         .with_context(|| format!("running {}", opts.file.display()))?;
@@ -99,6 +99,28 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
             ExitCode::from(code)
         }
     })
+}
+
+/// A host that keeps compiled runtimes in the user's cache folder, so only the first run of a
+/// language on a machine pays for compiling its interpreter.
+pub fn host(limits: &Limits) -> Result<Host> {
+    let mut host = Host::new(limits.max_stack_bytes).context("starting the wasm host")?;
+    if let Some(dir) = module_cache_dir() {
+        // A cache folder that cannot be made only costs time.
+        if let Err(e) = host.set_cache_dir(&dir) {
+            eprintln!("kiln: warning: no module cache in {}: {e}", dir.display());
+        }
+    }
+    Ok(host)
+}
+
+/// `$XDG_CACHE_HOME/kiln/modules`, or `~/.cache/kiln/modules`.
+pub fn module_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|d| d.join("kiln/modules"))
 }
 
 fn read_input(path: &PathBuf) -> Result<Vec<u8>> {

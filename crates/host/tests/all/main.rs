@@ -1,6 +1,7 @@
 //! Integration tests for the wasmtime host: one binary, a module per area.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test helpers may fail loudly
 
+mod languages;
 mod limits;
 mod programs;
 
