@@ -28,6 +28,41 @@ pub struct ClientConfig {
     /// Whether `POST /api/links` makes short links (`kiln serve` with a database).
     #[serde(default)]
     pub short_links: bool,
+    /// Whether `POST /api/run` runs code artifacts in the server's wasmtime host.
+    #[serde(default)]
+    pub run: bool,
+}
+
+/// `POST /api/run`: a program for the server's wasmtime host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRequest {
+    /// `js`, `py`, `wat` (as `kiln run --lang` takes).
+    pub language: String,
+    pub source: String,
+    #[serde(default)]
+    pub stdin: String,
+}
+
+/// What `POST /api/run` answers: the program's exit code, or why Kiln stopped it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunResult {
+    pub exit_code: Option<i32>,
+    /// Set when a limit stopped the program: which one, in words.
+    pub stopped: Option<String>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed_ms: u64,
+}
+
+impl RunResult {
+    /// The status line the Code tab shows.
+    pub fn summary(&self) -> String {
+        match (&self.stopped, self.exit_code) {
+            (Some(why), _) => format!("Stopped by Kiln: {why} ({} ms)", self.elapsed_ms),
+            (None, Some(code)) => format!("Exited with code {code} ({} ms)", self.elapsed_ms),
+            (None, None) => format!("Finished ({} ms)", self.elapsed_ms),
+        }
+    }
 }
 
 /// A provider the server offers: the page calls `base_url` (a path on the server) with no key.
@@ -102,6 +137,7 @@ mod tests {
                 models: vec![],
             }],
             short_links: true,
+            run: false,
         };
         let json = serde_json::to_string(&cfg).unwrap();
         assert!(!json.contains("defaults"), "{json}");

@@ -372,6 +372,7 @@ impl Turn {
                     source: artifact.content.clone(),
                     html,
                     complete: false,
+                    language: artifact.language.clone(),
                 });
             }
         }
@@ -392,6 +393,7 @@ impl Turn {
                     source: a.content.clone(),
                     html,
                     complete: a.complete,
+                    language: a.language.clone(),
                 })
             })
     }

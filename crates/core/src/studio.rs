@@ -23,6 +23,22 @@ pub struct Runnable {
     pub html: String,
     /// False when the text ended before the artifact did.
     pub complete: bool,
+    /// The source language of a code artifact (`python`, `javascript`, …).
+    pub language: Option<String>,
+}
+
+/// The `kiln run` language (`js`, `py`, `wat`) a runnable code artifact is in, if the wasmtime
+/// host can run it.
+pub fn host_language(r: &Runnable) -> Option<&'static str> {
+    if r.kind != ArtifactKind::Code {
+        return None;
+    }
+    match r.language.as_deref()?.trim().to_ascii_lowercase().as_str() {
+        "javascript" | "js" | "mjs" => Some("js"),
+        "python" | "py" | "python3" => Some("py"),
+        "wat" | "wasm" => Some("wat"),
+        _ => None,
+    }
 }
 
 /// Why pasted text gave nothing to run.
@@ -48,6 +64,18 @@ pub fn runnable_html(artifact: &Artifact) -> Option<String> {
              <style>html,body{{margin:0;height:100%;display:grid;place-items:center}}\
              svg{{max-width:100%;max-height:100vh}}</style></head><body>{}</body></html>",
             artifact.content
+        )),
+        // A read-only view of the code; Run (for languages the host speaks) is in the Code tab.
+        ArtifactKind::Code => Some(format!(
+            "<!DOCTYPE html><html><head><meta name=\"viewport\" content=\"width=device-width\">\
+             <style>body{{margin:0;font:13px/1.5 ui-monospace,monospace;background:#fafafa;\
+             color:#222}}pre{{margin:0;padding:1rem;white-space:pre-wrap;word-break:break-word}}\
+             </style></head><body><pre>{}</pre></body></html>",
+            artifact
+                .content
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
         )),
         _ => None,
     }
@@ -77,6 +105,7 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
             source: a.content.clone(),
             html,
             complete: a.complete,
+            language: a.language.clone(),
         });
     }
     if let Some(a) = report.artifacts.last() {
@@ -90,6 +119,7 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
             source: trimmed.to_owned(),
             html: trimmed.to_owned(),
             complete: true,
+            language: None,
         });
     }
     Err(PasteError::NothingFound)
@@ -115,6 +145,7 @@ pub fn runnable_from_shared(shared: &SharedArtifact) -> Result<Runnable, PasteEr
         source: shared.content.clone(),
         html,
         complete: true,
+        language: shared.language.clone(),
     })
 }
 
@@ -274,5 +305,23 @@ mod tests {
         assert_eq!(content_key("a"), content_key("a"));
         assert_ne!(content_key("a"), content_key("b"));
         assert_eq!(content_key("").len(), 17);
+    }
+
+    #[test]
+    fn code_artifacts_show_escaped_and_name_their_host_language() {
+        let reply = "<kiln-artifact id=\"p\" kind=\"code\" language=\"python\" title=\"P\">\nprint('<b>hi</b>')\n</kiln-artifact>";
+        let r = runnable_from_paste(reply).unwrap();
+        assert_eq!(r.kind, ArtifactKind::Code);
+        assert_eq!(host_language(&r), Some("py"));
+        assert!(
+            r.html.contains("print('&lt;b&gt;hi&lt;/b&gt;')"),
+            "{}",
+            r.html
+        );
+        let mut other = r;
+        other.language = Some("rust".to_owned());
+        assert_eq!(host_language(&other), None);
+        other.language = Some("JavaScript".to_owned());
+        assert_eq!(host_language(&other), Some("js"));
     }
 }

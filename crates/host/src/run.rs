@@ -126,6 +126,22 @@ pub enum Stop {
     Trap(String),
 }
 
+impl Stop {
+    /// Which limit stopped the program, in words, for a person.
+    pub fn describe(&self, limits: &Limits) -> String {
+        match self {
+            Stop::Timeout => format!("time limit of {:?} reached", limits.timeout),
+            Stop::OutOfFuel => "fuel budget used up".to_owned(),
+            Stop::MemoryLimit => format!("memory limit of {} bytes reached", limits.memory_bytes),
+            Stop::StackOverflow => "stack overflow (recursion too deep)".to_owned(),
+            Stop::OutputLimit => {
+                format!("output limit of {} bytes reached", limits.max_output_bytes)
+            }
+            Stop::Trap(msg) => format!("trapped: {}", msg.lines().next().unwrap_or("")),
+        }
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {

@@ -42,6 +42,8 @@ pub struct ServerSection {
     pub requests_per_minute: Option<u32>,
     /// `text` or `json`.
     pub log_format: Option<LogFormat>,
+    /// Whether `POST /api/run` runs code artifacts (default on).
+    pub run: Option<bool>,
 }
 
 /// `[studio]`: the settings a new visitor starts with.

@@ -83,18 +83,7 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
         Ok(code) => ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)),
         Err(stop) => {
             let code = if stop == Stop::Timeout { 124 } else { 125 };
-            let reason = match stop {
-                Stop::Timeout => format!("time limit of {:?} reached", limits.timeout),
-                Stop::OutOfFuel => "fuel budget used up".to_owned(),
-                Stop::MemoryLimit => {
-                    format!("memory limit of {} bytes reached", limits.memory_bytes)
-                }
-                Stop::StackOverflow => "stack overflow (recursion too deep)".to_owned(),
-                Stop::OutputLimit => {
-                    format!("output limit of {} bytes reached", limits.max_output_bytes)
-                }
-                Stop::Trap(msg) => format!("trapped: {}", msg.lines().next().unwrap_or("")),
-            };
+            let reason = stop.describe(&limits);
             eprintln!("kiln: program stopped: {reason}");
             ExitCode::from(code)
         }

@@ -72,6 +72,9 @@ pub struct Options {
     /// OPENAI_API_KEY, GEMINI_API_KEY): `--offer anthropic,openai`.
     #[arg(long, env = "KILN_OFFER", value_delimiter = ',')]
     offer: Vec<String>,
+    /// Do not run code artifacts (POST /api/run) in this server's wasmtime host.
+    #[arg(long, env = "KILN_NO_RUN")]
+    no_run: bool,
     /// Log format.
     #[arg(long, env = "KILN_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
@@ -92,6 +95,7 @@ struct Settings {
     max_request_bytes: usize,
     requests_per_minute: u32,
     log_format: LogFormat,
+    run: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     studio: Option<ModelSettings>,
     providers: Vec<ShownProvider>,
@@ -158,6 +162,7 @@ fn settings(opts: &Options) -> Result<(Settings, Vec<ServerProvider>)> {
             .or(server.requests_per_minute)
             .unwrap_or(DEFAULT_REQUESTS_PER_MINUTE),
         log_format: opts.log_format.or(server.log_format).unwrap_or_default(),
+        run: !opts.no_run && server.run.unwrap_or(true),
         studio: config::studio_defaults(&file.studio)?,
         providers: shown,
     };
@@ -274,9 +279,31 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         links,
         client: Arc::new(http_client::Client::new()),
         limiter: Arc::new(RateLimiter::new(settings.requests_per_minute)),
+        runner: if settings.run {
+            Some(Arc::new(Runner {
+                host: crate::run::host(&RUN_LIMITS)?,
+                slots: tokio::sync::Semaphore::new(RUN_SLOTS),
+            }))
+        } else {
+            None
+        },
     };
+    // Compile the language runtimes now (or load them from the module cache), not on the first
+    // person's Run.
+    if let Some(runner) = state.runner.clone() {
+        tokio::task::spawn_blocking(move || {
+            for language in [kiln_host::Language::JavaScript, kiln_host::Language::Python] {
+                if language.available()
+                    && let Err(e) = runner.host.prepare(language, b"")
+                {
+                    tracing::warn!(language = language.name(), error = %e, "runtime not ready");
+                }
+            }
+        });
+    }
     let api = Router::new()
         .route("/api/links", post(create_link))
+        .route("/api/run", post(run_program))
         .route("/api/providers/{id}/{*rest}", any(proxy))
         .layer(DefaultBodyLimit::max(settings.max_request_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit));
@@ -327,7 +354,28 @@ struct AppState {
     links: Option<Arc<dyn Links>>,
     client: Arc<http_client::Client>,
     limiter: Arc<RateLimiter>,
+    runner: Option<Arc<Runner>>,
 }
+
+/// The wasmtime host behind `POST /api/run`, and how many programs may run at once.
+struct Runner {
+    host: kiln_host::Host,
+    slots: tokio::sync::Semaphore,
+}
+
+/// Limits for programs run by the server: tighter than `kiln run`'s defaults, since anyone who
+/// can reach the studio can send one.
+const RUN_LIMITS: kiln_host::Limits = kiln_host::Limits {
+    timeout: std::time::Duration::from_secs(5),
+    memory_bytes: 128 << 20,
+    table_elements: 100_000,
+    fuel: None,
+    max_output_bytes: 256 << 10,
+    max_stack_bytes: 1 << 20,
+};
+/// Programs running at once; more wait (up to `RUN_QUEUE_WAIT`) for a slot.
+const RUN_SLOTS: usize = 2;
+const RUN_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn host(headers: &HeaderMap) -> &str {
     headers
@@ -379,6 +427,7 @@ async fn client_config(State(st): State<AppState>, headers: HeaderMap) -> Respon
             })
             .collect(),
         short_links: st.links.is_some(),
+        run: st.runner.is_some(),
     };
     match serde_json::to_value(&config) {
         Ok(v) => json_response(StatusCode::OK, &v),
@@ -418,6 +467,66 @@ async fn create_link(State(st): State<AppState>, body: String) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR,
             "could not store the link",
         ),
+    }
+}
+
+/// `POST /api/run` with a [`deploy::RunRequest`]: runs it in the wasmtime host under
+/// `RUN_LIMITS`, at most `RUN_SLOTS` at a time, and answers a [`deploy::RunResult`].
+async fn run_program(State(st): State<AppState>, body: axum::body::Bytes) -> Response {
+    let Some(runner) = st.runner else {
+        return api_error(StatusCode::NOT_FOUND, "this server does not run programs");
+    };
+    let request: deploy::RunRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return api_error(StatusCode::BAD_REQUEST, &format!("not a run request: {e}")),
+    };
+    let Some(language) = kiln_host::Language::from_extension(&request.language) else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            &format!("cannot run {:?}: use js, py, wat or wasm", request.language),
+        );
+    };
+    let Ok(Ok(permit)) = tokio::time::timeout(RUN_QUEUE_WAIT, runner.slots.acquire()).await else {
+        return api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "every run slot is busy; try again in a moment",
+        );
+    };
+    let host_runner = Arc::clone(&runner);
+    let outcome = tokio::task::spawn_blocking(move || {
+        host_runner.host.run(
+            language,
+            request.source.as_bytes(),
+            request.stdin.as_bytes(),
+            &RUN_LIMITS,
+        )
+    })
+    .await;
+    drop(permit);
+    let outcome = match outcome {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => return api_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(_) => return api_error(StatusCode::INTERNAL_SERVER_ERROR, "the run failed"),
+    };
+    tracing::info!(
+        language = language.name(),
+        ms = outcome.elapsed.as_millis() as u64,
+        "ran a program"
+    );
+    let (exit_code, stopped) = match &outcome.result {
+        Ok(code) => (Some(*code), None),
+        Err(stop) => (None, Some(stop.describe(&RUN_LIMITS))),
+    };
+    let result = deploy::RunResult {
+        exit_code,
+        stopped,
+        stdout: String::from_utf8_lossy(&outcome.output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&outcome.output.stderr).into_owned(),
+        elapsed_ms: u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX),
+    };
+    match serde_json::to_value(&result) {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 

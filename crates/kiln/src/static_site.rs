@@ -69,6 +69,7 @@ fn make_plan(opts: &Options, file: &FileConfig) -> Result<Plan> {
         defaults: config::studio_defaults(&file.studio)?,
         providers: Vec::new(),
         short_links: false,
+        run: false,
     };
     Ok(Plan {
         base,

@@ -83,6 +83,12 @@ pub fn App() -> impl IntoView {
             .map(|c| c.providers)
             .unwrap_or_default()
     });
+    let can_run = Signal::derive(move || {
+        client_config
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|c| c.run)
+    });
     let short_links = Signal::derive(move || {
         client_config
             .get()
@@ -466,7 +472,7 @@ pub fn App() -> impl IntoView {
                         </div>
                     </form>
                 </section>
-                <Preview runnable=runnable sandbox_config=sandbox_config share_open=share_open show_code=show_code/>
+                <Preview runnable=runnable sandbox_config=sandbox_config share_open=share_open show_code=show_code can_run=can_run/>
             </main>
         </div>
     }

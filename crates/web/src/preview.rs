@@ -10,11 +10,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use kiln_core::deploy::{RunRequest, RunResult};
 use kiln_core::sandbox::{
     self, ArtifactStorage, Consent, ConsoleLevel, FromFrame, Health, SandboxConfig, ToFrame,
     Watchdog,
 };
-use kiln_core::studio::Runnable;
+use kiln_core::studio::{Runnable, host_language};
 use leptos::html::Iframe;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -105,7 +106,47 @@ pub fn Preview(
     share_open: RwSignal<bool>,
     /// Bumped to switch to the Code tab from outside (a shared link's "View code").
     show_code: ReadSignal<u32>,
+    /// Whether the server runs code artifacts (`POST ./api/run`).
+    can_run: Signal<bool>,
 ) -> impl IntoView {
+    let run_output = RwSignal::new(None::<Result<RunResult, String>>);
+    let running = RwSignal::new(false);
+    let run_code = move |_| {
+        let Some((language, source)) = runnable.with_untracked(|r| {
+            r.as_ref()
+                .and_then(|r| host_language(r).map(|l| (l.to_owned(), r.source.clone())))
+        }) else {
+            return;
+        };
+        let request = RunRequest {
+            language,
+            source,
+            stdin: String::new(),
+        };
+        let Ok(body) = serde_json::to_string(&request) else {
+            return;
+        };
+        running.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = browser::post_text("./api/run", &body)
+                .await
+                .and_then(|(status, text)| {
+                    if status == 200 {
+                        serde_json::from_str::<RunResult>(&text).map_err(|e| e.to_string())
+                    } else {
+                        Err(serde_json::from_str::<serde_json::Value>(&text)
+                            .ok()
+                            .and_then(|v| v["error"].as_str().map(str::to_owned))
+                            .unwrap_or_else(|| format!("the server answered {status}")))
+                    }
+                });
+            run_output.set(Some(answer));
+            running.set(false);
+        });
+    };
+    let runnable_here = move || {
+        can_run.get() && runnable.with(|r| r.as_ref().is_some_and(|r| host_language(r).is_some()))
+    };
     let tab = RwSignal::new(Tab::Preview);
     Effect::new(move |prev: Option<u32>| {
         let n = show_code.get();
@@ -132,6 +173,7 @@ pub fn Preview(
                 .unwrap_or_default();
             storage.set_value(ArtifactStorage::from_entries(saved));
             console.set(Vec::new());
+            run_output.set(None);
             stopped.set(false);
             tab.set(Tab::Preview);
             run_id.update(|n| *n += 1);
@@ -418,6 +460,24 @@ pub fn Preview(
                     </Show>
                 </div>
                 <Show when=move || tab.get() == Tab::Code>
+                    <Show when=runnable_here>
+                        <div class="run-bar">
+                            <button class="send small" data-testid="code-run" disabled=move || running.get() on:click=run_code>
+                                {move || if running.get() { "Running…" } else { "Run" }}
+                            </button>
+                            <span class="muted">"Runs on this server in a wasmtime sandbox: no files, no network, 5 s."</span>
+                        </div>
+                        {move || run_output.get().map(|r| match r {
+                            Ok(r) => view! {
+                                <div class="run-output" data-testid="run-output">
+                                    <p class="muted" data-testid="run-status">{r.summary()}</p>
+                                    <pre data-testid="run-stdout">{r.stdout}</pre>
+                                    <pre class="warn" data-testid="run-stderr">{r.stderr}</pre>
+                                </div>
+                            }.into_any(),
+                            Err(e) => view! { <p class="warn" data-testid="run-status">{format!("Could not run: {e}")}</p> }.into_any(),
+                        })}
+                    </Show>
                     <pre class="code" data-testid="code-view"><code>{move || runnable.with(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default())}</code></pre>
                 </Show>
                 <Show when=move || tab.get() == Tab::Console>

@@ -156,7 +156,10 @@ fn deep_recursion_is_an_error_or_a_trap_never_a_crash() {
     // CPython 3.12 keeps Python frames on its heap, so with the recursion limit lifted the
     // memory limit (or the wasm stack, in C recursion) is what stops it.
     assert!(
-        matches!(o.result, Err(Stop::StackOverflow | Stop::MemoryLimit) | Ok(1)),
+        matches!(
+            o.result,
+            Err(Stop::StackOverflow | Stop::MemoryLimit) | Ok(1)
+        ),
         "{:?} {}",
         o.result,
         stderr(&o)

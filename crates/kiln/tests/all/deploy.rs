@@ -212,6 +212,39 @@ fn short_links_are_content_addressed_and_deletable_from_the_cli() {
 }
 
 #[test]
+fn api_run_runs_programs_under_the_servers_limits() {
+    let dir = temp("run");
+    let server = serve(&dir.join("links.db"));
+    let body =
+        r#"{"language":"py","source":"import sys\nprint(sys.stdin.read()[::-1])","stdin":"abc"}"#;
+    let (head, answer) = request(&server.addr, "POST", "/api/run", body);
+    assert!(head.starts_with("http/1.1 200"), "{head}{answer}");
+    let result: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(result["exit_code"], 0, "{answer}");
+    assert_eq!(result["stdout"], "cba\n");
+    let (_, answer) = request(
+        &server.addr,
+        "POST",
+        "/api/run",
+        r#"{"language":"js","source":"for(;;){}"}"#,
+    );
+    let result: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert!(
+        result["stopped"].as_str().unwrap().contains("time limit"),
+        "{answer}"
+    );
+    let (head, _) = request(
+        &server.addr,
+        "POST",
+        "/api/run",
+        r#"{"language":"cobol","source":""}"#,
+    );
+    assert!(head.starts_with("http/1.1 400"), "{head}");
+    let (head, _) = request(&server.addr, "POST", "/api/run", "not json");
+    assert!(head.starts_with("http/1.1 400"), "{head}");
+}
+
+#[test]
 fn the_proxy_refuses_unknown_providers_and_other_paths() {
     let dir = temp("proxy");
     let server = serve(&dir.join("links.db"));

@@ -64,3 +64,30 @@ fn invalid_wat_says_where() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn javascript_and_python_files_run_with_their_output_and_exit_code() {
+    let dir = std::env::temp_dir().join(format!("kiln-run-langs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let js = dir.join("hello.js");
+    std::fs::write(&js, "console.log('hi from js'); throw new Error('bye')").unwrap();
+    let out = run(&["run", js.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "hi from js\n");
+    assert!(
+        text(&out.stderr).contains("Error: bye"),
+        "{}",
+        text(&out.stderr)
+    );
+    let py = dir.join("hello.py");
+    std::fs::write(&py, "import sys\nprint('hi from python')\nsys.exit(4)").unwrap();
+    let out = run(&["run", py.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hi from python\n");
+    let out = run(&["run", py.to_str().unwrap(), "--timeout", "300ms"]);
+    assert_eq!(out.status.code(), Some(4));
+    let spin = dir.join("spin.py");
+    std::fs::write(&spin, "while True:\n    pass").unwrap();
+    let out = run(&["run", spin.to_str().unwrap(), "--timeout", "300ms"]);
+    assert_eq!(out.status.code(), Some(124));
+}

@@ -1,0 +1,67 @@
+// Code artifacts in the studio: a Python or JavaScript program from a model reply shows as code,
+// and Run in the Code tab runs it on the server's wasmtime host, with its output and how it
+// ended; a runaway program is stopped by the time limit and the page stays usable.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, openStudio, runArtifact, startServer, VIEWPORTS, withPage } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const reply = (language, code) =>
+  `Here it is.\n\n<kiln-artifact id="prog" kind="code" language="${language}" title="Program">\n${code}\n</kiln-artifact>\n`;
+
+async function runInCodeTab(page, language, code) {
+  await runArtifact(page, reply(language, code));
+  await page.getByTestId('tab-code').click();
+  await page.getByTestId('code-run').click();
+  const status = page.getByTestId('run-status');
+  await status.waitFor({ timeout: 60_000 });
+  return status.innerText();
+}
+
+describe('running code artifacts', () => {
+  test('Python and JavaScript run on the server and show their output', async () => {
+    await withPage(browser, 'run-code', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      const status = await runInCodeTab(page, 'python', 'import math\nprint("squares:", [n * n for n in range(5)])\nprint(math.pi > 3)');
+      assert.match(status, /^Exited with code 0/);
+      assert.equal(await page.getByTestId('run-stdout').innerText(), 'squares: [0, 1, 4, 9, 16]\nTrue\n');
+      assert.match(await page.getByTestId('code-view').innerText(), /import math/);
+
+      const js = await runInCodeTab(page, 'javascript', 'console.log([1, 2, 3].map((n) => n * 2).join(","));\nthrow new Error("done here");');
+      assert.match(js, /^Exited with code 1/);
+      assert.equal(await page.getByTestId('run-stdout').innerText(), '2,4,6\n');
+      assert.match(await page.getByTestId('run-stderr').innerText(), /Error: done here/);
+    });
+  });
+
+  test('a runaway program is stopped by the time limit and the page keeps working', async () => {
+    await withPage(browser, 'run-runaway', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      const status = await runInCodeTab(page, 'python', 'while True:\n    pass');
+      assert.match(status, /^Stopped by Kiln: time limit/);
+      await page.getByTestId('prompt-input').fill('still typing');
+      assert.equal(await page.getByTestId('prompt-input').inputValue(), 'still typing');
+    });
+  });
+
+  test('an HTML app has no Run button', async () => {
+    await withPage(browser, 'run-none-for-html', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await runArtifact(page, '<!DOCTYPE html><title>x</title><p>hi</p>');
+      await page.getByTestId('tab-code').click();
+      assert.equal(await page.getByTestId('code-run').count(), 0);
+    });
+  });
+});
