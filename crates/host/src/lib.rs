@@ -22,4 +22,4 @@ mod limits;
 mod run;
 
 pub use limits::Limits;
-pub use run::{Host, HostError, Language, Outcome, Output, Program, Stop};
+pub use run::{Host, HostConfig, HostError, Language, Outcome, Output, Program, Stop};

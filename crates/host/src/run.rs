@@ -152,11 +152,40 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
+/// How the engine is built. The default is what Kiln runs with: epoch interruption (the
+/// timeout) on, fuel metering off (it makes CPU-bound code about 3× slower, so it is on only
+/// when a run asks for a fuel budget), and the pooling instance allocator (warm runs of a small
+/// module 3× faster). BENCHMARKS.md has the measurements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostConfig {
+    /// Largest wasm stack in bytes; deeper recursion traps.
+    pub max_stack_bytes: usize,
+    /// Epoch interruption. Without it a run's timeout is not enforced: for measuring only.
+    pub epoch: bool,
+    /// Fuel metering; without it `Limits::fuel` is refused.
+    pub fuel: bool,
+    /// wasmtime's pooling instance allocator instead of allocating per instance.
+    pub pooling: bool,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            max_stack_bytes: Limits::default().max_stack_bytes,
+            epoch: true,
+            fuel: false,
+            pooling: true,
+        }
+    }
+}
+
 /// A wasmtime engine configured for hostile programs, with its epoch ticker, the WASI linker,
 /// and one `InstancePre` per language runtime, made on first use.
 pub struct Host {
     engine: Engine,
     ticker_stop: Arc<AtomicBool>,
+    fuel: bool,
+    epoch: bool,
     linker: Linker<State>,
     runtimes: Mutex<HashMap<Language, InstancePre<State>>>,
     cache: Option<ModuleCache>,
@@ -228,12 +257,38 @@ impl ResourceLimiter for Limiter {
 }
 
 impl Host {
-    /// An engine with epoch interruption and fuel metering available, and its ticker thread.
+    /// The default engine ([`HostConfig::default`]) for runs under `limits`: with fuel
+    /// metering when they set a fuel budget.
+    pub fn for_limits(limits: &Limits) -> Result<Self, HostError> {
+        Self::with_config(&HostConfig {
+            max_stack_bytes: limits.max_stack_bytes,
+            fuel: limits.fuel.is_some(),
+            ..HostConfig::default()
+        })
+    }
+
+    /// The default engine ([`HostConfig::default`]) with this stack limit.
     pub fn new(max_stack_bytes: usize) -> Result<Self, HostError> {
+        Self::with_config(&HostConfig {
+            max_stack_bytes,
+            ..HostConfig::default()
+        })
+    }
+
+    /// An engine configured by `options` (the benchmarks compare the choices).
+    pub fn with_config(options: &HostConfig) -> Result<Self, HostError> {
         let mut config = Config::new();
-        config.epoch_interruption(true);
-        config.consume_fuel(true);
-        config.max_wasm_stack(max_stack_bytes);
+        config.epoch_interruption(options.epoch);
+        config.consume_fuel(options.fuel);
+        config.max_wasm_stack(options.max_stack_bytes);
+        if options.pooling {
+            let mut pool = wasmtime::PoolingAllocationConfig::default();
+            pool.total_memories(64)
+                .total_tables(64)
+                .total_core_instances(64);
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        }
+        let fuel = options.fuel;
         let engine = Engine::new(&config).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         let (weak, stop) = (engine.weak(), Arc::clone(&ticker_stop));
@@ -255,6 +310,8 @@ impl Host {
         Ok(Self {
             engine,
             ticker_stop,
+            fuel,
+            epoch: options.epoch,
             linker,
             runtimes: Mutex::new(HashMap::new()),
             cache: None,
@@ -368,12 +425,20 @@ impl Host {
         };
         let mut store = Store::new(&self.engine, State { wasi, limiter });
         store.limiter(|s| &mut s.limiter);
-        store
-            .set_fuel(limits.fuel.unwrap_or(u64::MAX))
-            .map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        if self.fuel {
+            store
+                .set_fuel(limits.fuel.unwrap_or(u64::MAX))
+                .map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        } else if limits.fuel.is_some() {
+            return Err(HostError::Engine(
+                "this host was built without fuel metering".into(),
+            ));
+        }
         let ticks = limits.timeout.as_millis().div_ceil(TICK.as_millis()).max(1);
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-        store.epoch_deadline_trap();
+        if self.epoch {
+            store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+            store.epoch_deadline_trap();
+        }
 
         let started = Instant::now();
         let result = pre

@@ -93,7 +93,7 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
 /// A host that keeps compiled runtimes in the user's cache folder, so only the first run of a
 /// language on a machine pays for compiling its interpreter.
 pub fn host(limits: &Limits) -> Result<Host> {
-    let mut host = Host::new(limits.max_stack_bytes).context("starting the wasm host")?;
+    let mut host = Host::for_limits(limits).context("starting the wasm host")?;
     if let Some(dir) = module_cache_dir() {
         // A cache folder that cannot be made only costs time.
         if let Err(e) = host.set_cache_dir(&dir) {

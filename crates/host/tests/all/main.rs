@@ -9,7 +9,7 @@ use kiln_host::{Host, Language, Limits, Outcome};
 
 /// Runs WAT source with the given limits on a fresh host.
 pub fn run_wat(src: &str, stdin: &[u8], limits: &Limits) -> Outcome {
-    let host = Host::new(limits.max_stack_bytes).expect("engine");
+    let host = Host::for_limits(limits).expect("engine");
     host.run(Language::Wat, src.as_bytes(), stdin, limits)
         .expect("module runs")
 }
