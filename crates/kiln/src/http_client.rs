@@ -80,48 +80,30 @@ impl Client {
         key: Option<&ApiKey>,
     ) -> Result<Response> {
         let url = endpoint.url(request);
-        let auth = endpoint.protocol().auth_header();
-        let auth_value = key.map(|k| format!("{}{}", auth.prefix, k.expose()));
-        let response = match request.method {
-            Method::Get => {
-                let mut builder = self.agent.get(&url);
-                for (name, value) in &request.headers {
-                    builder = builder.header(*name, value);
-                }
-                if let Some(value) = &auth_value {
-                    builder = builder.header(auth.name, value);
-                }
-                builder.call()
-            }
-            Method::Post => {
-                let mut builder = self.agent.post(&url);
-                for (name, value) in &request.headers {
-                    builder = builder.header(*name, value);
-                }
-                if let Some(value) = &auth_value {
-                    builder = builder.header(auth.name, value);
-                }
-                builder.send(request.body.as_deref().unwrap_or_default())
-            }
-        };
-        let response = match response {
-            Ok(response) => response,
-            Err(e) => bail!("{}", describe(&e)),
-        };
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let retry_after = header("retry-after-ms")
-            .and_then(|v| parse_retry_after_ms(&v))
-            .or_else(|| header("retry-after").and_then(|v| parse_retry_after(&v)));
+        let headers: Vec<(String, String)> = request
+            .headers
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect();
+        let forwarded = self.forward(
+            &Forward {
+                get: request.method == Method::Get,
+                url: &url,
+                headers: &headers,
+                body: request.body.as_deref().unwrap_or_default().as_bytes(),
+            },
+            endpoint.protocol().auth_header(),
+            key,
+        )?;
+        let retry_after = forwarded
+            .retry_after_ms
+            .as_deref()
+            .and_then(parse_retry_after_ms)
+            .or_else(|| forwarded.retry_after.as_deref().and_then(parse_retry_after));
         Ok(Response {
-            status: response.status().as_u16(),
+            status: forwarded.status,
             retry_after,
-            body: response.into_body().into_reader(),
+            body: forwarded.body,
         })
     }
 }
@@ -140,6 +122,7 @@ pub struct Forwarded {
     pub status: u16,
     pub content_type: Option<String>,
     pub retry_after: Option<String>,
+    pub retry_after_ms: Option<String>,
     pub body: ureq::BodyReader<'static>,
 }
 
@@ -186,6 +169,7 @@ impl Client {
             status: response.status().as_u16(),
             content_type: header("content-type"),
             retry_after: header("retry-after"),
+            retry_after_ms: header("retry-after-ms"),
             body: response.into_body().into_reader(),
         })
     }

@@ -604,9 +604,15 @@ async fn proxy(
             "only GET and POST are proxied",
         );
     }
+    // The path as the page sent it, still percent-encoded (axum's `rest` is decoded, which would
+    // turn an encoded model name into one the provider cannot parse).
+    let raw = uri
+        .path()
+        .strip_prefix(&format!("{}{id}", deploy::PROXY_PREFIX))
+        .map_or_else(|| format!("/{rest}"), str::to_owned);
     let path = match uri.query() {
-        Some(q) => format!("/{rest}?{q}"),
-        None => format!("/{rest}"),
+        Some(q) => format!("{raw}?{q}"),
+        None => raw,
     };
     let protocol = provider.endpoint.protocol();
     if !deploy::proxy_path_allowed(protocol, &path) {

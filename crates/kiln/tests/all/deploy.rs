@@ -153,7 +153,7 @@ fn serve_with(db: &std::path::Path, extra: &[&str]) -> Server {
 
 fn request(addr: &str, method: &str, path: &str, body: &str) -> (String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
