@@ -194,4 +194,24 @@ describe('generating with a model', () => {
       });
     });
   }
+
+  test('Fix sends the errors the app threw, with its code, to the model', async () => {
+    await withPage(browser, 'generate-fix', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'buggy' });
+      await send(page, 'a counter');
+      await waitForStatus(page, /^Done\./);
+      await waitForConsole(page, 'notDefinedAnywhere');
+      replay.requests.length = 0;
+      await page.getByTestId('tab-console').click();
+      await page.getByTestId('fix-button').click();
+      await waitForStatus(page, /^Done\./);
+      const chat = replay.requests.find((r) => r.method === 'POST');
+      const last = JSON.parse(chat.body).messages.at(-1).content;
+      assert.match(last, /errors when it runs/);
+      assert.match(last, /notDefinedAnywhere is not defined/);
+      assert.match(last, /The current code:/);
+      assert.equal(await page.getByTestId('turn-user').count(), 2);
+    });
+  });
 });

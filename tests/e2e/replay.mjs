@@ -8,7 +8,8 @@
 // connection halfway; `cut-once` does that on its first request only; `slow` streams one small
 // chunk every 100 ms; `bad-key` answers 401; `busy` answers 429 (retry-after: 1) to its first
 // request and streams normally after; `utf8` streams a reply full of multi-byte characters in
-// 7-byte writes, so characters and events are split across chunks.
+// 7-byte writes, so characters and events are split across chunks; `buggy` streams an app that
+// throws a ReferenceError when it starts.
 import { createServer } from 'node:http';
 
 export const APP_REPLY = [
@@ -65,6 +66,9 @@ export const UTF8_REPLY = APP_REPLY.map((p) => p
   .replace('<h1 id="title">Counter</h1>', '<h1 id="title">Zähler — 计数器 🍅</h1>')
   .replace('console.log("counter ready");', 'console.log("zähler 🍅 ready");'));
 
+/** The reply `buggy` streams: the counter app, calling a function that does not exist. */
+export const BUGGY_REPLY = APP_REPLY.map((p) => p.replace('console.log("counter ready");', 'console.log("counter ready");\nnotDefinedAnywhere();'));
+
 export async function startReplay() {
   const requests = [];
   const seenModels = new Map();
@@ -100,7 +104,7 @@ export async function startReplay() {
       res.writeHead(200, { ...cors, 'content-type': ollama ? 'application/x-ndjson' : 'text/event-stream' });
       if (format === 'anthropic') res.write(anthropicStart);
       const parts = model === 'slow' ? APP_REPLY.join('').match(/[\s\S]{1,12}/g)
-        : model === 'utf8' ? UTF8_REPLY : APP_REPLY;
+        : model === 'utf8' ? UTF8_REPLY : model === 'buggy' ? BUGGY_REPLY : APP_REPLY;
       const half = Math.floor(parts.length / 2);
       const cut = model === 'cut' || (model === 'cut-once' && nth === 1);
       const chunk = { ollama: ollamaLine, openai: openaiChunk, anthropic: anthropicDelta, gemini: geminiChunk }[format];

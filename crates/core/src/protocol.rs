@@ -156,6 +156,37 @@ pub fn edit_feedback(rejection: &EditRejection) -> String {
     }
 }
 
+/// Errors a Fix prompt carries at most, and characters of each: an app that throws in a loop
+/// must not make a prompt of megabytes.
+pub const FIX_MAX_ERRORS: usize = 10;
+const FIX_MAX_ERROR_CHARS: usize = 600;
+/// The current code goes along when it is at most this long; a longer artifact is in the
+/// conversation already, which the model sees.
+const FIX_MAX_CODE_CHARS: usize = 40_000;
+
+/// What the Fix button sends: the errors the sandbox captured (the last few, each cut short),
+/// and the artifact's current code when it fits, asking for a fix through the edit protocol.
+pub fn fix_prompt(errors: &[String], code: &str) -> String {
+    let start = errors.len().saturating_sub(FIX_MAX_ERRORS);
+    let mut list = String::new();
+    for e in &errors[start..] {
+        let short: String = e.chars().take(FIX_MAX_ERROR_CHARS).collect();
+        list.push_str("- ");
+        list.push_str(short.trim());
+        list.push('\n');
+    }
+    let mut prompt = format!(
+        "The app shows these errors when it runs:\n{list}\nFind the cause and fix it. Change \
+         only what the fix needs, and keep everything else as it is."
+    );
+    if code.chars().count() <= FIX_MAX_CODE_CHARS {
+        prompt.push_str("\n\nThe current code:\n```\n");
+        prompt.push_str(code);
+        prompt.push_str("\n```");
+    }
+    prompt
+}
+
 /// What the studio's Continue button sends after a reply was cut off (a dropped connection, or
 /// the token limit). The whole artifact again, not the rest of it: a continuation would start
 /// mid-file, outside any fence, where no extractor can join it to the first half reliably.
@@ -195,5 +226,23 @@ mod tests {
     fn the_continue_prompt_is_a_valid_prompt_asking_for_the_whole_artifact() {
         let p = crate::prompt::Prompt::parse(CONTINUE_PROMPT).unwrap();
         assert!(p.as_str().contains("complete artifact again"));
+    }
+
+    #[test]
+    fn a_fix_prompt_carries_the_last_errors_cut_short_and_the_code_when_it_fits() {
+        let errors: Vec<String> = (0..15)
+            .map(|i| format!("TypeError {i}: {}", "x".repeat(2000)))
+            .collect();
+        let p = fix_prompt(&errors, "let a = 1;");
+        assert!(
+            !p.contains("TypeError 4:")
+                && p.contains("TypeError 5:")
+                && p.contains("TypeError 14:")
+        );
+        assert!(p.len() < 10 * 700 + 500, "{}", p.len());
+        assert!(p.contains("```\nlet a = 1;\n```"));
+        assert!(crate::prompt::Prompt::parse(&p).is_ok());
+        let big = "y".repeat(50_000);
+        assert!(!fix_prompt(&errors, &big).contains("yyyy"));
     }
 }

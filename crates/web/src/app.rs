@@ -472,7 +472,17 @@ pub fn App() -> impl IntoView {
                         </div>
                     </form>
                 </section>
-                <Preview runnable=runnable sandbox_config=sandbox_config share_open=share_open show_code=show_code can_run=can_run/>
+                <Preview
+                    runnable=runnable
+                    sandbox_config=sandbox_config
+                    share_open=share_open
+                    show_code=show_code
+                    can_run=can_run
+                    on_fix=Callback::new(move |prompt: String| {
+                        set_draft.set(prompt);
+                        send();
+                    })
+                />
             </main>
         </div>
     }

@@ -108,6 +108,8 @@ pub fn Preview(
     show_code: ReadSignal<u32>,
     /// Whether the server runs code artifacts (`POST ./api/run`).
     can_run: Signal<bool>,
+    /// Asks the model to fix the captured errors (the Fix button); gets the prompt to send.
+    on_fix: Callback<String>,
 ) -> impl IntoView {
     let run_output = RwSignal::new(None::<Result<RunResult, String>>);
     let running = RwSignal::new(false);
@@ -481,6 +483,18 @@ pub fn Preview(
                     <pre class="code" data-testid="code-view"><code>{move || runnable.with(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default())}</code></pre>
                 </Show>
                 <Show when=move || tab.get() == Tab::Console>
+                    <Show when=move || console.with(|c| c.iter().any(|l| l.level == "error"))>
+                        <div class="run-bar">
+                            <button class="send small" data-testid="fix-button" on:click=move |_| {
+                                let errors: Vec<String> = console.with_untracked(|c| {
+                                    c.iter().filter(|l| l.level == "error").map(|l| l.text.clone()).collect()
+                                });
+                                let code = runnable.with_untracked(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default());
+                                on_fix.run(kiln_core::protocol::fix_prompt(&errors, &code));
+                            }>"Fix"</button>
+                            <span class="muted">"Sends these errors and the code to the model."</span>
+                        </div>
+                    </Show>
                     <ol class="console" data-testid="console-view">
                         {move || console.get().into_iter().map(|l| view! {
                             <li class=format!("console-line {}", l.level) data-testid="console-entry">
