@@ -98,3 +98,32 @@ describe('studio first screen', () => {
     });
   }
 });
+
+describe('taking the app away', () => {
+  test('Download saves the app as one HTML file that opens on its own', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { runArtifact, waitForConsole } = await import('./harness.mjs');
+    const app = `<!DOCTYPE html><html><head><title>Take away</title></head><body><p id="p">made in kiln</p>
+<script>document.getElementById('p').textContent += ' and running'; console.log('take away ready');</script></body></html>`;
+    await withPage(browser, 'studio-download', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page);
+      await runArtifact(page, app);
+      await waitForConsole(page, 'take away ready');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('artifact-download').click(),
+      ]);
+      assert.equal(download.suggestedFilename(), 'take-away.html');
+      const saved = readFileSync(await download.path(), 'utf8');
+      assert.equal(saved, app);
+      // Standalone: straight from the file, no Kiln around it.
+      const { mkdtempSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const file = `${mkdtempSync(`${tmpdir()}/kiln-dl-`)}/${download.suggestedFilename()}`;
+      await download.saveAs(file);
+      const standalone = await page.context().newPage();
+      await standalone.goto(`file://${file}`);
+      assert.equal(await standalone.locator('#p').innerText(), 'made in kiln and running');
+    });
+  });
+});

@@ -15,7 +15,7 @@ use kiln_core::sandbox::{
     self, ArtifactStorage, Consent, ConsoleLevel, FromFrame, Health, SandboxConfig, ToFrame,
     Watchdog,
 };
-use kiln_core::studio::{Runnable, host_language};
+use kiln_core::studio::{Runnable, download_name, host_language};
 use leptos::html::Iframe;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -427,6 +427,14 @@ pub fn Preview(
                         </button>
                     </div>
                     <button class="secondary small" data-testid="share-button" on:click=move |_| share_open.set(true)>"Share"</button>
+                    <button class="secondary small" data-testid="artifact-download" title="Download the app as a single file" on:click=move |_| {
+                        runnable.with_untracked(|r| {
+                            if let Some(r) = r {
+                                let name = download_name(&r.title, r.kind, r.language.as_deref());
+                                crate::share::download(&name, &r.source);
+                            }
+                        });
+                    }>"Download"</button>
                     <button class="secondary small" data-testid="stop-button" on:click=move |_| stop()>"Stop"</button>
                 </div>
                 {isolation_note}
@@ -480,6 +488,14 @@ pub fn Preview(
                             Err(e) => view! { <p class="warn" data-testid="run-status">{format!("Could not run: {e}")}</p> }.into_any(),
                         })}
                     </Show>
+                    <div class="run-bar">
+                        <button class="secondary small" data-testid="copy-code" on:click=move |_| {
+                            let code = runnable.with_untracked(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default());
+                            if let Some(w) = web_sys::window() {
+                                let _ = w.navigator().clipboard().write_text(&code);
+                            }
+                        }>"Copy code"</button>
+                    </div>
                     <pre class="code" data-testid="code-view"><code>{move || runnable.with(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default())}</code></pre>
                 </Show>
                 <Show when=move || tab.get() == Tab::Console>
