@@ -36,10 +36,15 @@ enum Status {
     Ended(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One turn of the conversation. The text is a signal of its own, so a streamed chunk updates
+/// only the reply being written, not every row; `id` keys the rows. Reference-counted rather
+/// than owned by a scope: a turn started from a button that then disappears (Continue, Fix)
+/// must outlive that button.
+#[derive(Debug, Clone)]
 struct Entry {
+    id: u64,
     user: bool,
-    text: String,
+    text: ArcRwSignal<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -107,6 +112,16 @@ pub fn App() -> impl IntoView {
     });
     let show_settings = RwSignal::new(false);
     let conversation = RwSignal::new(Vec::<Entry>::new());
+    let next_entry = StoredValue::new(0u64);
+    let new_entry = move |user: bool, text: String| {
+        let id = next_entry.get_value();
+        next_entry.set_value(id + 1);
+        Entry {
+            id,
+            user,
+            text: ArcRwSignal::new(text),
+        }
+    };
     let progress = RwSignal::new(Progress::default());
     let streaming = RwSignal::new(false);
     let session = StoredValue::new_local(Session::new());
@@ -196,15 +211,13 @@ pub fn App() -> impl IntoView {
         let request = started.request().clone();
         turn.set_value(Some(started));
         abort.set_value(Some(controller.clone()));
+        let (asked, reply) = (
+            new_entry(true, prompt.as_str().to_owned()),
+            new_entry(false, String::new()),
+        );
         conversation.update(|c| {
-            c.push(Entry {
-                user: true,
-                text: prompt.as_str().to_owned(),
-            });
-            c.push(Entry {
-                user: false,
-                text: String::new(),
-            });
+            c.push(asked);
+            c.push(reply);
         });
         set_draft.set(String::new());
         let now = browser::now_ms();
@@ -236,11 +249,9 @@ pub fn App() -> impl IntoView {
                     return;
                 };
                 if !added.is_empty() {
-                    conversation.update(|c| {
-                        if let Some(last) = c.last_mut() {
-                            last.text.push_str(&added);
-                        }
-                    });
+                    if let Some(last) = conversation.with_untracked(|c| c.last().cloned()) {
+                        last.text.update(|t| t.push_str(&added));
+                    }
                     set_status.set(Status::Streaming);
                 }
                 progress.update(|p| {
@@ -325,12 +336,16 @@ pub fn App() -> impl IntoView {
                     (Ok(()), other) => other.describe(),
                 };
                 session.update_value(|sess| sess.commit(t));
-                conversation.update(|c| {
-                    if c.last().is_some_and(|e| !e.user && e.text.is_empty()) {
-                        c.pop();
-                        c.pop();
-                    }
+                let empty_reply = conversation.with_untracked(|c| {
+                    c.last()
+                        .is_some_and(|e| !e.user && e.text.with_untracked(String::is_empty))
                 });
+                if empty_reply {
+                    conversation.update(|c| {
+                        c.pop();
+                        c.pop();
+                    });
+                }
                 set_status.set(Status::Ended(message));
             }
             progress.update(|p| p.now_ms = browser::now_ms());
@@ -388,7 +403,7 @@ pub fn App() -> impl IntoView {
                 />
             })}
             {move || (share_open.get()).then(|| runnable.get()).flatten().map(|r| {
-                let prompt = conversation.with(|c| c.iter().rev().find(|e| e.user).map(|e| e.text.clone()));
+                let prompt = conversation.with(|c| c.iter().rev().find(|e| e.user).map(|e| e.text.get_untracked()));
                 view! { <ShareDialog runnable=r language=None prompt=prompt short_links=short_links on_close=move || share_open.set(false)/> }
             })}
             <main class="workspace">
@@ -397,11 +412,14 @@ pub fn App() -> impl IntoView {
                         <Gallery on_open=open_example on_error=move |e| set_status.set(Status::Ended(e))/>
                     </Show>
                     <ol class="conversation" data-testid="conversation">
-                        {move || conversation.get().into_iter().map(|e| {
-                            let class = if e.user { "turn user" } else { "turn model" };
-                            let testid = if e.user { "turn-user" } else { "turn-model" };
-                            view! { <li class=class data-testid=testid>{e.text}</li> }
-                        }).collect_view()}
+                        <For each=move || conversation.get() key=|e| e.id let:e>
+                            <li
+                                class=if e.user { "turn user" } else { "turn model" }
+                                data-testid=if e.user { "turn-user" } else { "turn-model" }
+                            >
+                                {move || e.text.get()}
+                            </li>
+                        </For>
                     </ol>
                     <form
                         class="composer"
