@@ -1,13 +1,12 @@
 //! Self-hosting from the command line: `kiln serve` configuration and its mistakes, short links
 //! over HTTP, `kiln links`, and `kiln build`'s static site.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use crate::{kiln, repo, run, text};
+use crate::{Server, kiln, repo, run, start_server, text};
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kiln-deploy-{}-{name}", std::process::id()));
@@ -104,51 +103,15 @@ fn print_config_layers_file_environment_and_flags_without_secrets() {
     assert!(!shown.contains("sk-very-secret"), "{shown}");
 }
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve(db: &std::path::Path) -> Server {
     serve_with(db, &[])
 }
 
 fn serve_with(db: &std::path::Path, extra: &[&str]) -> Server {
-    let mut child = kiln()
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--database",
-            db.to_str().unwrap(),
-            "--requests-per-minute",
-            "0",
-        ])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    Server { child, addr }
+    let db = db.to_str().unwrap();
+    let mut args = vec!["--database", db, "--requests-per-minute", "0"];
+    args.extend_from_slice(extra);
+    start_server(&args)
 }
 
 fn request(addr: &str, method: &str, path: &str, body: &str) -> (String, String) {
@@ -177,27 +140,27 @@ fn short_links_are_content_addressed_and_deletable_from_the_cli() {
     let payload = link.trim().split_once('#').unwrap().1.to_owned();
 
     let server = serve(&db);
-    let (head, body) = request(&server.addr, "POST", "/api/links", &payload);
+    let (head, body) = request(&server.studio, "POST", "/api/links", &payload);
     assert!(head.starts_with("http/1.1 201"), "{head}{body}");
     let created: serde_json::Value = serde_json::from_str(&body).unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
-    let (_, again) = request(&server.addr, "POST", "/api/links", &payload);
+    let (_, again) = request(&server.studio, "POST", "/api/links", &payload);
     assert!(
         again.contains(&id),
         "the same app gets the same id: {again}"
     );
 
-    let (head, _) = request(&server.addr, "GET", &format!("/s/{id}"), "");
+    let (head, _) = request(&server.studio, "GET", &format!("/s/{id}"), "");
     assert!(head.starts_with("http/1.1 303"), "{head}");
     assert!(
         head.contains(&format!("location: ../#{}", payload.to_lowercase())),
         "{head}"
     );
 
-    let (head, body) = request(&server.addr, "POST", "/api/links", "not a share link");
+    let (head, body) = request(&server.studio, "POST", "/api/links", "not a share link");
     assert!(head.starts_with("http/1.1 400"), "{head}");
     assert!(body.contains("error"), "{body}");
-    let (head, _) = request(&server.addr, "GET", "/s/AAAAAAAAAAAA", "");
+    let (head, _) = request(&server.studio, "GET", "/s/AAAAAAAAAAAA", "");
     assert!(head.starts_with("http/1.1 404"), "{head}");
 
     // The CLI works on the database while the server runs (WAL).
@@ -205,7 +168,7 @@ fn short_links_are_content_addressed_and_deletable_from_the_cli() {
     assert!(text(&out.stdout).contains(&id), "{}", text(&out.stderr));
     let out = run(&["links", "delete", &id, "--database", db.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let (head, _) = request(&server.addr, "GET", &format!("/s/{id}"), "");
+    let (head, _) = request(&server.studio, "GET", &format!("/s/{id}"), "");
     assert!(head.starts_with("http/1.1 404"), "deleted: {head}");
     let out = run(&["links", "delete", &id, "--database", db.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
@@ -217,13 +180,13 @@ fn api_run_runs_programs_under_the_servers_limits() {
     let server = serve(&dir.join("links.db"));
     let body =
         r#"{"language":"py","source":"import sys\nprint(sys.stdin.read()[::-1])","stdin":"abc"}"#;
-    let (head, answer) = request(&server.addr, "POST", "/api/run", body);
+    let (head, answer) = request(&server.studio, "POST", "/api/run", body);
     assert!(head.starts_with("http/1.1 200"), "{head}{answer}");
     let result: serde_json::Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(result["exit_code"], 0, "{answer}");
     assert_eq!(result["stdout"], "cba\n");
     let (_, answer) = request(
-        &server.addr,
+        &server.studio,
         "POST",
         "/api/run",
         r#"{"language":"js","source":"for(;;){}"}"#,
@@ -234,13 +197,13 @@ fn api_run_runs_programs_under_the_servers_limits() {
         "{answer}"
     );
     let (head, _) = request(
-        &server.addr,
+        &server.studio,
         "POST",
         "/api/run",
         r#"{"language":"cobol","source":""}"#,
     );
     assert!(head.starts_with("http/1.1 400"), "{head}");
-    let (head, _) = request(&server.addr, "POST", "/api/run", "not json");
+    let (head, _) = request(&server.studio, "POST", "/api/run", "not json");
     assert!(head.starts_with("http/1.1 400"), "{head}");
 }
 
@@ -249,7 +212,7 @@ fn the_proxy_refuses_unknown_providers_and_other_paths() {
     let dir = temp("proxy");
     let server = serve(&dir.join("links.db"));
     let (head, _) = request(
-        &server.addr,
+        &server.studio,
         "POST",
         "/api/providers/nope/chat/completions",
         "{}",
@@ -264,13 +227,13 @@ fn behind_a_tls_proxy_the_sandbox_has_its_own_public_address() {
         &dir.join("links.db"),
         &["--sandbox-url", "https://sandbox.kiln.example.org/"],
     );
-    let (_, body) = request(&server.addr, "GET", "/config.json", "");
+    let (_, body) = request(&server.studio, "GET", "/config.json", "");
     let config: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
         config["sandbox"]["runner"],
         "https://sandbox.kiln.example.org/"
     );
-    let (head, _) = request(&server.addr, "GET", "/", "");
+    let (head, _) = request(&server.studio, "GET", "/", "");
     if head.starts_with("http/1.1 200") {
         assert!(
             head.contains("frame-src https://sandbox.kiln.example.org;"),

@@ -1,11 +1,10 @@
 //! `kiln serve`: help text, a port in use, and both origins answering.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use crate::{kiln, run, text};
+use crate::{Server, run, start_server, text};
 
 #[test]
 fn help_is_clear() {
@@ -36,53 +35,8 @@ fn a_port_in_use_is_a_one_line_error() {
     );
 }
 
-struct Server {
-    child: Child,
-    studio: String,
-    sandbox: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start() -> Server {
-    let mut child = kiln()
-        .args(["serve", "--port", "0", "--no-short-links"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    // "Kiln is serving at http://127.0.0.1:P/ (sandbox at http://localhost:Q; Ctrl-C to stop)"
-    let studio = line
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let sandbox = line
-        .split("http://")
-        .nth(2)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let sandbox = sandbox.replace("localhost", "127.0.0.1");
-    Server {
-        child,
-        studio,
-        sandbox,
-    }
+    start_server(&["--no-short-links"])
 }
 
 /// A minimal HTTP/1.1 GET, so the test needs no client library; returns the head and body.
