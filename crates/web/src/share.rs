@@ -123,14 +123,7 @@ fn short_link_from(answer: Result<(u16, String), String>) -> Result<String, Stri
     let created: Created = serde_json::from_str(&body)
         .map_err(|_| format!("The server answered {status} without a link."))?;
     match (created.path, created.error) {
-        (Some(path), _) if status == 201 => {
-            let page = web_sys::window()
-                .and_then(|w| w.location().href().ok())
-                .unwrap_or_default();
-            let page = page.split(['#', '?']).next().unwrap_or_default();
-            let dir = page.rsplit_once('/').map_or(page, |(d, _)| d);
-            Ok(format!("{dir}/{path}"))
-        }
+        (Some(path), _) if status == 201 => Ok(format!("{}/{path}", browser::page_base())),
         (_, Some(e)) => Err(format!("No short link: {e}.")),
         _ => Err(format!("The server answered {status} without a link.")),
     }
