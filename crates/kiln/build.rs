@@ -24,9 +24,9 @@ fn main() {
 
     let mut table = String::from("&[\n");
     let mut names: Vec<String> = Vec::new();
-    // The app's files at the top, the sandbox origin's under sandbox/, the gallery's under
-    // examples/.
-    for sub in ["", "sandbox", "examples"] {
+    // The app's files at the top, the sandbox origin's under sandbox/ (its vendored libraries
+    // under sandbox/vendor/), the gallery's under examples/.
+    for sub in ["", "sandbox", "sandbox/vendor", "examples"] {
         let Ok(entries) = fs::read_dir(dist.join(sub)) else {
             continue;
         };

@@ -1,8 +1,9 @@
 //! The Kiln protocol as the model learns it: the system prompt, and the message that tells a
 //! model its edit was refused.
 //!
-//! The prompt is a versioned constant so that a stored conversation can say which rules its
-//! replies followed. It teaches by worked examples, which small local models copy far more
+//! The prompt is versioned so that a stored conversation can say which rules its replies
+//! followed; its list of libraries is generated from [`crate::vendor`], the same list the bundle
+//! build vendors, so the model is never told of a library Kiln does not serve. It teaches by worked examples, which small local models copy far more
 //! faithfully than they follow described rules; each example is also a public constant, and
 //! tests feed the prompt through the extractor to prove the examples produce exactly the
 //! artifact and edit they claim to. The find/replace markers are aider's SEARCH/REPLACE blocks,
@@ -11,10 +12,12 @@
 //! models to escape), and being whole lines they fit the line-oriented extractor.
 //! docs/protocol.md is the long form.
 
+use std::sync::LazyLock;
+
 use crate::extract::EditRejection;
 
 /// Bumped whenever [`SYSTEM_PROMPT`] changes in a way that changes what models write.
-pub const SYSTEM_PROMPT_VERSION: u32 = 1;
+pub const SYSTEM_PROMPT_VERSION: u32 = 2;
 
 macro_rules! example_create {
     () => {
@@ -92,7 +95,10 @@ pub const EXAMPLE_EDIT: &str = example_edit!();
 pub const EXAMPLE_CODE: &str = example_code!();
 
 /// The system prompt that teaches a model the Kiln protocol.
-pub const SYSTEM_PROMPT: &str = concat!(
+pub static SYSTEM_PROMPT: LazyLock<String> =
+    LazyLock::new(|| PROMPT_TEMPLATE.replace("{libraries}", &crate::vendor::prompt_list()));
+
+const PROMPT_TEMPLATE: &str = concat!(
     r#"You can make artifacts: small self-contained apps, pictures, diagrams and documents that the user sees and runs beside this chat.
 
 # When to make an artifact
@@ -105,11 +111,15 @@ Write an opening line <kiln-artifact id="..." kind="..." title="...">, then the 
 - language: for kind="code" only, such as language="python".
 - title: a few words.
 Write the whole file every time. Never leave parts out with "..." or "rest unchanged".
-- html: one complete page with its CSS and JavaScript inline. It runs in a sandbox with no network: do not load scripts, styles, fonts or images from other sites and do not call fetch. Storage may be cleared.
-- react: one component file with a default export that needs no props. Import only from "react".
+- html: one complete page with its CSS and JavaScript inline. It runs in a sandbox with no network: do not load fonts or images from other sites and do not call fetch. Scripts and styles from other sites do not load either, except the libraries below from cdn.jsdelivr.net (for example <script src="https://cdn.jsdelivr.net/npm/d3@7"></script>, or an import map for "three"), which Kiln serves itself. Storage may be cleared.
+- react: one component file (JSX or TSX) with a default export that needs no props. Style it with Tailwind CSS classes. Import only from the libraries below; nothing else can be imported, not even CSS files.
 - svg: one <svg> element with a viewBox.
+- markdown: a document in GitHub-flavoured Markdown (tables, task lists, fenced code with a language).
 - mermaid: the diagram text only.
 
+# Libraries
+These are the only libraries an artifact can use, at these versions:
+{libraries}
 # How to change an artifact
 For a small change, send an edit of the current version instead of the whole file: an opening line <kiln-edit id="...">, one or more find/replace blocks, and a closing line </kiln-edit>. A block is a line <<<<<<< SEARCH, the exact lines to find, a line =======, the lines to put instead, and a line >>>>>>> REPLACE.
 - Copy the SEARCH lines exactly from the current version, with the same indentation. Each SEARCH text must appear exactly once in it, so include enough lines to make it unique.

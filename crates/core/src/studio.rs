@@ -1,8 +1,7 @@
 //! Decisions the studio page makes about what to run, kept here so they are tested natively.
 //!
-//! Today: turning pasted text (a model reply from elsewhere, or an HTML file) into the one
-//! artifact the preview runs. Kinds other than HTML and SVG need the runtimes of a later
-//! change and are reported as not runnable yet rather than shown wrongly.
+//! Turning pasted text (a model reply from elsewhere, or an HTML file) or a shared link into
+//! the one artifact the preview runs; names for downloads; titles and keys.
 
 use thiserror::Error;
 
@@ -50,35 +49,16 @@ pub enum PasteError {
     /// No artifact found at all.
     #[error("no app found: paste an HTML file or a model reply that contains one")]
     NothingFound,
-    /// Artifacts were found but none of a kind the preview runs yet.
-    #[error("found a {0} artifact; only HTML and SVG run in the preview so far")]
-    NotRunnableYet(&'static str),
+    /// The only artifacts found end before their last line, and are of a kind (React,
+    /// Mermaid) that cannot run unfinished.
+    #[error("found a {0} artifact, but it is cut off before its end, so it cannot run")]
+    Unfinished(&'static str),
 }
 
-/// The HTML document an artifact runs as, for kinds the preview runs today.
+/// The HTML document an artifact runs as (see [`crate::render`]); `None` for an unfinished
+/// React component or Mermaid diagram.
 pub fn runnable_html(artifact: &Artifact) -> Option<String> {
-    match artifact.kind {
-        ArtifactKind::Html => Some(artifact.content.clone()),
-        ArtifactKind::Svg => Some(format!(
-            "<!DOCTYPE html><html><head><meta name=\"viewport\" content=\"width=device-width\">\
-             <style>html,body{{margin:0;height:100%;display:grid;place-items:center}}\
-             svg{{max-width:100%;max-height:100vh}}</style></head><body>{}</body></html>",
-            artifact.content
-        )),
-        // A read-only view of the code; Run (for languages the host speaks) is in the Code tab.
-        ArtifactKind::Code => Some(format!(
-            "<!DOCTYPE html><html><head><meta name=\"viewport\" content=\"width=device-width\">\
-             <style>body{{margin:0;font:13px/1.5 ui-monospace,monospace;background:#fafafa;\
-             color:#222}}pre{{margin:0;padding:1rem;white-space:pre-wrap;word-break:break-word}}\
-             </style></head><body><pre>{}</pre></body></html>",
-            artifact
-                .content
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-        )),
-        _ => None,
-    }
+    crate::render::document(artifact)
 }
 
 /// Finds the app in pasted text: the last runnable artifact of a model reply, or the text
@@ -109,7 +89,7 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
         });
     }
     if let Some(a) = report.artifacts.last() {
-        return Err(PasteError::NotRunnableYet(a.kind.as_str()));
+        return Err(PasteError::Unfinished(a.kind.as_str()));
     }
     if trimmed.starts_with('<') {
         return Ok(Runnable {
@@ -117,7 +97,7 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
             title: "Pasted HTML".to_owned(),
             kind: ArtifactKind::Html,
             source: trimmed.to_owned(),
-            html: trimmed.to_owned(),
+            html: crate::render::html(trimmed),
             complete: true,
             language: None,
         });
@@ -125,8 +105,7 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
     Err(PasteError::NothingFound)
 }
 
-/// The artifact a share link carries, ready for the preview. Kinds the preview does not run
-/// yet are refused with the same reason pasted text gets.
+/// The artifact a share link carries, ready for the preview.
 pub fn runnable_from_shared(shared: &SharedArtifact) -> Result<Runnable, PasteError> {
     let artifact = Artifact {
         id: None,
@@ -136,7 +115,7 @@ pub fn runnable_from_shared(shared: &SharedArtifact) -> Result<Runnable, PasteEr
         complete: true,
         content: shared.content.clone(),
     };
-    let html = runnable_html(&artifact).ok_or(PasteError::NotRunnableYet(shared.kind.as_str()))?;
+    let html = runnable_html(&artifact).ok_or(PasteError::Unfinished(shared.kind.as_str()))?;
     Ok(Runnable {
         // Keyed by content: a link never inherits consent or storage granted to another app.
         key: content_key(&shared.content),
@@ -239,11 +218,15 @@ mod tests {
     #[test]
     fn bare_fragments_and_svg_run() {
         let r = runnable_from_paste("\u{feff}  <button>Click</button>  ").unwrap();
-        assert_eq!(r.html, "<button>Click</button>");
+        assert!(
+            r.html.ends_with("</script><button>Click</button>"),
+            "{}",
+            r.html
+        );
         let svg = "```svg\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><circle r=\"4\" cx=\"5\" cy=\"5\"/></svg>\n```";
         let r = runnable_from_paste(svg).unwrap();
         assert_eq!(r.kind, ArtifactKind::Svg);
-        assert!(r.html.starts_with("<!DOCTYPE html>") && r.html.contains("<circle"));
+        assert!(r.html.contains("<div id=\"stage\"><svg") && r.html.contains("<circle"));
     }
 
     #[test]
@@ -253,11 +236,13 @@ mod tests {
             runnable_from_paste("just some words"),
             Err(PasteError::NothingFound)
         );
-        let md = "```mermaid\ngraph TD\n  A-->B\n  B-->C\n```";
+        let cut = "```jsx\nexport default function App() {\n  return <p>hi";
         assert_eq!(
-            runnable_from_paste(md),
-            Err(PasteError::NotRunnableYet("mermaid"))
+            runnable_from_paste(cut),
+            Err(PasteError::Unfinished("react"))
         );
+        let md = "```mermaid\ngraph TD\n  A-->B\n```";
+        assert_eq!(runnable_from_paste(md).unwrap().kind, ArtifactKind::Mermaid);
     }
 
     #[test]
@@ -269,9 +254,12 @@ mod tests {
             ("Dice", content_key(&shared.content))
         );
         shared.kind = ArtifactKind::Mermaid;
-        assert_eq!(
-            runnable_from_shared(&shared),
-            Err(PasteError::NotRunnableYet("mermaid"))
+        shared.content = "graph TD\n  A-->B".to_owned();
+        let r = runnable_from_shared(&shared).unwrap();
+        assert!(
+            r.html.contains("mermaid-") && r.html.contains("A--\\u003eB"),
+            "{}",
+            r.html
         );
     }
 

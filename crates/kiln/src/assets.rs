@@ -60,14 +60,27 @@ pub fn content_type(name: &str) -> &'static str {
     }
 }
 
-/// Cache-Control for a bundle file: hashed names never change; the page, the sandbox runner
-/// and the examples keep their names, so they always revalidate.
+/// Cache-Control for a bundle file: hashed names and the vendored libraries (whose names carry
+/// their version) never change; the page, the sandbox runner and the examples keep their
+/// names, so they always revalidate.
 pub fn cache_control(name: &str) -> &'static str {
-    if is_hashed(name) {
+    if is_hashed(name) || is_vendored(name) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     }
+}
+
+/// The sandbox's folder of vendored libraries (see `kiln_core::vendor`).
+pub const VENDOR_DIR: &str = "sandbox/vendor/";
+
+/// Whether `name` is a vendored library file. These are loaded as module scripts by artifact
+/// frames, whose origin is opaque, so they are sent with `Access-Control-Allow-Origin: *`.
+pub fn is_vendored(name: &str) -> bool {
+    name.strip_prefix('/')
+        .unwrap_or(name)
+        .strip_prefix(VENDOR_DIR)
+        .is_some_and(|f| !f.is_empty() && !f.contains('/'))
 }
 
 /// Whether `name` carries a content hash (`style-0123456789abcdef.css`), as the bundle names

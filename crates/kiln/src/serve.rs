@@ -886,7 +886,16 @@ async fn runner_page(
 
 async fn sandbox_asset(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     match assets::lookup_sandbox(uri.path()) {
-        Some(file) if uri.path() != "/runner.html" => respond(file, &method, &headers),
+        Some(file) if uri.path() != "/runner.html" => {
+            let mut response = respond(file, &method, &headers);
+            if assets::is_vendored(file.name) {
+                response.headers_mut().insert(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    HeaderValue::from_static("*"),
+                );
+            }
+            response
+        }
         _ => not_found(&method),
     }
 }

@@ -222,9 +222,15 @@ fn headers_file(plan: &Plan) -> String {
             "{b}sandbox/runner.html\n  Content-Security-Policy: {}\n  Cache-Control: no-cache\n",
             sandbox::static_runner_csp(None)
         );
+        let _ = writeln!(s, "{b}{VENDOR_HEADERS}");
     }
     s
 }
+
+/// The vendored libraries' rule: artifact frames (opaque origins) load them as module scripts,
+/// which needs CORS, and their names carry their version.
+const VENDOR_HEADERS: &str = "sandbox/vendor/*\n  Access-Control-Allow-Origin: *\n  \
+                              Cache-Control: public, max-age=31536000, immutable\n";
 
 fn sandbox_headers_file(runner: &RunnerBase) -> String {
     let path = runner.prefix();
@@ -232,9 +238,11 @@ fn sandbox_headers_file(runner: &RunnerBase) -> String {
     format!(
         "# Written by `kiln build` for the sandbox site ({}): deploy this folder there.\n\n\
          {path}*\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: no-referrer\n\n\
-         {path}runner.html\n  Content-Security-Policy: {}\n  Cache-Control: no-cache\n",
+         {path}runner.html\n  Content-Security-Policy: {}\n  Cache-Control: no-cache\n\n\
+         {path}{}",
         runner.prefix(),
-        sandbox::static_runner_csp(Some(runner))
+        sandbox::static_runner_csp(Some(runner)),
+        VENDOR_HEADERS.trim_start_matches("sandbox/"),
     )
 }
 
@@ -264,6 +272,9 @@ fn nginx_snippet(plan: &Plan) -> String {
                 "location = {b}sandbox/runner.html {{\n    {common}\n    \
                  add_header Content-Security-Policy \"{}\" always;\n    \
                  add_header Cache-Control no-cache always;\n}}\n\
+                 location {b}sandbox/vendor/ {{\n    {common}\n    \
+                 add_header Access-Control-Allow-Origin * always;\n    \
+                 add_header Cache-Control \"{IMMUTABLE}\" always;\n    gzip_static on;\n}}\n\
                  location {b}sandbox/ {{\n    {common}\n    add_header Cache-Control no-cache always;\n}}\n",
                 sandbox::static_runner_csp(None)
             );
@@ -273,7 +284,8 @@ fn nginx_snippet(plan: &Plan) -> String {
                 s,
                 "\n# The sandbox site ({}) is another server block: serve this folder's sandbox/\n\
                  # there, with:\n#   location = /runner.html {{\n#       add_header Content-Security-Policy \"{}\" always;\n\
-                 #   }}\n",
+                 #   }}\n#   location /vendor/ {{\n#       add_header Access-Control-Allow-Origin * always;\n\
+                 #       add_header Cache-Control \"{IMMUTABLE}\" always;\n#   }}\n",
                 r.prefix(),
                 sandbox::static_runner_csp(Some(r))
             );

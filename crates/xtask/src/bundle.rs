@@ -132,7 +132,40 @@ pub fn run(opts: &Options) -> Result<()> {
     }
 
     print_report(&out, &report);
+
+    // The libraries artifact frames load (React, d3, Mermaid…), built from the npm packages
+    // pinned in package-lock.json. Only the sandbox origin serves them, so they are reported
+    // apart: the studio page never loads them.
+    let vendor = vendor(&root, &sandbox_out.join("vendor"))?;
+    print_report(&sandbox_out.join("vendor"), &vendor);
     Ok(())
+}
+
+fn vendor(root: &Path, out: &Path) -> Result<Vec<Emitted>> {
+    let script = root.join("web/vendor/build.mjs");
+    let status = Command::new("node")
+        .arg(&script)
+        .arg(out)
+        .current_dir(root)
+        .status()
+        .context("running node web/vendor/build.mjs (is Node.js installed, and `npm ci` done?)")?;
+    ensure!(status.success(), "web/vendor/build.mjs failed ({status})");
+    let mut files: Vec<PathBuf> = fs::read_dir(out)
+        .with_context(|| format!("listing {}", out.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.sort();
+    let mut report = Vec::new();
+    for path in files {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut e = emit(out, name, &bytes)?;
+        e.name = format!("sandbox/vendor/{name}");
+        report.push(e);
+    }
+    Ok(report)
 }
 
 fn workspace_root() -> Result<PathBuf> {

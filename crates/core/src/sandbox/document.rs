@@ -48,7 +48,7 @@ pub fn compose_document(
 
 /// JSON that is safe inside a `<script>` element: `<`, `>`, `&` and the line separators are
 /// escaped so stored text cannot close the script or start a comment.
-fn script_json(v: &serde_json::Value) -> String {
+pub(crate) fn script_json(v: &serde_json::Value) -> String {
     v.to_string()
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")

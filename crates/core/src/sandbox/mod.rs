@@ -6,7 +6,7 @@
 //! data and strings so that the server, the page and the tests share one definition.
 
 mod bridge;
-mod document;
+pub(crate) mod document;
 mod location;
 mod origin;
 mod storage;

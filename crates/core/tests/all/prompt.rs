@@ -42,7 +42,7 @@ fn code_example_has_its_language() {
 
 #[test]
 fn the_whole_prompt_extracts_to_its_examples_and_nothing_else() {
-    let report = extract_reply(SYSTEM_PROMPT);
+    let report = extract_reply(&SYSTEM_PROMPT);
     let versions: Vec<String> = report
         .versions
         .iter()
