@@ -146,6 +146,7 @@ const CASES = [
     assert.ok(await f.locator('canvas').evaluate((c) => c.width > 0));
   }],
   ['html-tailwind-cdn.html', async (f) => {
+    await f.waitForSelector('#pro');
     await f.waitForFunction(() => getComputedStyle(document.getElementById('pro')).backgroundColor !== 'rgba(0, 0, 0, 0)', null, { timeout: 10_000 });
     assert.equal(await f.locator('#pro').evaluate((e) => getComputedStyle(e).color), 'rgb(255, 255, 255)');
   }],

@@ -8,70 +8,63 @@
 //! beside the sandbox runner; artifact documents are `srcdoc` frames of the runner, whose base
 //! URL is the runner's, so the relative `vendor/…` addresses written here resolve there.
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
-
-use serde::Deserialize;
-
 /// The folder of vendored files, relative to the runner page. It starts with `./` because an
 /// import map value or an `import` specifier without it would be read as a bare package name.
 pub const VENDOR_DIR: &str = "./vendor/";
 
-const CATALOG: &str = include_str!("vendor/libraries.json");
-
 /// One vendored npm package.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Library {
     /// The npm package name.
-    pub package: String,
+    pub package: &'static str,
     /// The exact version served.
-    pub version: String,
+    pub version: &'static str,
     /// Its SPDX license expression.
-    pub license: String,
+    pub license: &'static str,
     /// Whether artifacts are told about it and may import it (the others are Kiln's own
     /// renderers: Mermaid, Markdown, highlighting, the JSX transform, Tailwind).
     pub offered: bool,
     /// A few words for the system prompt.
-    pub about: String,
+    pub about: &'static str,
     /// Import specifier → ES module file.
-    pub modules: BTreeMap<String, String>,
+    pub modules: &'static [(&'static str, &'static str)],
     /// A classic script build, if there is one.
     pub script: Option<Script>,
     /// Style sheets.
-    #[serde(default)]
-    pub styles: Vec<String>,
+    pub styles: &'static [&'static str],
     /// The library's name on cdnjs, when it is there.
-    pub cdnjs: Option<String>,
+    pub cdnjs: Option<&'static str>,
+}
+
+impl Library {
+    /// The ES module file for `specifier`, if this library has it.
+    pub fn module(&self, specifier: &str) -> Option<&'static str> {
+        self.modules
+            .iter()
+            .find(|(spec, _)| *spec == specifier)
+            .map(|(_, file)| *file)
+    }
 }
 
 /// A classic (UMD or IIFE) script build.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Script {
-    pub file: String,
+    pub file: &'static str,
     /// The global it defines.
-    pub global: Option<String>,
+    pub global: Option<&'static str>,
 }
 
-#[derive(Deserialize)]
-struct Catalog {
-    libraries: Vec<Library>,
-}
+// `LIBRARIES` and `IMPORT_MAP`, written by build.rs from `vendor/libraries.json`.
+include!(concat!(env!("OUT_DIR"), "/vendor_catalog.rs"));
 
 /// Every vendored library, in the catalogue's order.
 pub fn libraries() -> &'static [Library] {
-    static LIBS: OnceLock<Vec<Library>> = OnceLock::new();
-    // The catalogue is compiled in and a unit test parses it, so the empty fallback is never
-    // reached in a build that passed its tests.
-    LIBS.get_or_init(|| {
-        serde_json::from_str::<Catalog>(CATALOG)
-            .map(|c| c.libraries)
-            .unwrap_or_default()
-    })
+    LIBRARIES
 }
 
 /// The library with this npm name.
 pub fn library(package: &str) -> Option<&'static Library> {
-    libraries().iter().find(|l| l.package == package)
+    LIBRARIES.iter().find(|l| l.package == package)
 }
 
 /// The address of a vendored file, as written into an artifact's document.
@@ -82,37 +75,28 @@ pub fn url(file: &str) -> String {
 /// The import map every artifact document starts with: each offered module specifier mapped
 /// to its vendored file.
 pub fn import_map() -> &'static str {
-    static MAP: OnceLock<String> = OnceLock::new();
-    MAP.get_or_init(|| {
-        let imports: BTreeMap<&str, String> = libraries()
-            .iter()
-            .filter(|l| l.offered)
-            .flat_map(|l| l.modules.iter())
-            .map(|(spec, file)| (spec.as_str(), url(file)))
-            .collect();
-        serde_json::json!({ "imports": imports }).to_string()
-    })
+    IMPORT_MAP
 }
 
 /// Whether `specifier` is in the import map.
 pub fn importable(specifier: &str) -> bool {
-    libraries()
+    LIBRARIES
         .iter()
-        .any(|l| l.offered && l.modules.contains_key(specifier))
+        .any(|l| l.offered && l.module(specifier).is_some())
 }
 
 /// The packages an artifact may import, for messages: `react, react-dom, recharts, …`.
 pub fn offered_packages() -> Vec<&'static str> {
-    libraries()
+    LIBRARIES
         .iter()
         .filter(|l| l.offered)
-        .map(|l| l.package.as_str())
+        .map(|l| l.package)
         .collect()
 }
 
 /// The lines of the system prompt that list the libraries, one per offered package.
 pub fn prompt_list() -> String {
-    libraries()
+    LIBRARIES
         .iter()
         .filter(|l| l.offered)
         .map(|l| format!("- {} {}: {}\n", l.package, l.version, l.about))
@@ -287,23 +271,21 @@ fn vendored_for(address: &str) -> Option<String> {
     match style {
         CdnStyle::Tailwind => {
             let lib = library("@tailwindcss/browser")?;
-            Some(lib.script.as_ref()?.file.clone())
+            Some(lib.script?.file.to_owned())
         }
         CdnStyle::Cdnjs => {
             let mut parts = rest.splitn(3, '/');
             let name = parts.next()?;
             let version = parts.next()?;
             let file = parts.next().unwrap_or("");
-            let lib = libraries()
-                .iter()
-                .find(|l| l.cdnjs.as_deref() == Some(name))?;
-            if !same_major(version, &lib.version) || file.ends_with(".css") {
+            let lib = libraries().iter().find(|l| l.cdnjs == Some(name))?;
+            if !same_major(version, lib.version) || file.ends_with(".css") {
                 return None;
             }
             if looks_like_module(file) {
-                lib.modules.get(&lib.package).cloned()
+                lib.module(lib.package).map(str::to_owned)
             } else {
-                Some(lib.script.as_ref()?.file.clone())
+                Some(lib.script?.file.to_owned())
             }
         }
         CdnStyle::Npm | CdnStyle::NpmModule => {
@@ -318,7 +300,7 @@ fn vendored_for(address: &str) -> Option<String> {
             let (name, version) = split_version(name_ver);
             let path = path.trim_start_matches('/');
             let lib = library(name)?;
-            if !version.is_empty() && !same_major(version, &lib.version) {
+            if !version.is_empty() && !same_major(version, lib.version) {
                 return None;
             }
             let module = style == CdnStyle::NpmModule || looks_like_module(path);
@@ -332,17 +314,17 @@ fn vendored_for(address: &str) -> Option<String> {
                         .is_some_and(|s| !s.is_empty() && path.ends_with(s))
                 });
                 if let Some((_, file)) = sub {
-                    return Some(file.clone());
+                    return Some((*file).to_owned());
                 }
             }
             if module || lib.script.is_none() {
                 // Only the package's main module can stand in for a module address; another
                 // file of the package is something Kiln does not have.
-                let main = lib.modules.get(&lib.package)?;
-                (path.is_empty() || is_main_file(path)).then(|| main.clone())
+                let main = lib.module(lib.package)?;
+                (path.is_empty() || is_main_file(path)).then(|| main.to_owned())
             } else {
-                let script = lib.script.as_ref()?;
-                (path.is_empty() || is_main_file(path)).then(|| script.file.clone())
+                let script = lib.script?;
+                (path.is_empty() || is_main_file(path)).then(|| script.file.to_owned())
             }
         }
     }
@@ -424,10 +406,10 @@ mod tests {
             .iter()
             .flat_map(|l| {
                 l.modules
-                    .values()
-                    .map(String::as_str)
-                    .chain(l.script.iter().map(|s| s.file.as_str()))
-                    .chain(l.styles.iter().map(String::as_str))
+                    .iter()
+                    .map(|(_, f)| *f)
+                    .chain(l.script.map(|s| s.file))
+                    .chain(l.styles.iter().copied())
             })
             .collect();
         files.sort_unstable();

@@ -150,6 +150,11 @@ fn vendor(root: &Path, out: &Path) -> Result<Vec<Emitted>> {
         .status()
         .context("running node web/vendor/build.mjs (is Node.js installed, and `npm ci` done?)")?;
     ensure!(status.success(), "web/vendor/build.mjs failed ({status})");
+    // Kiln's own renderer for each kind, named by content hash like the page's assets.
+    for (name, text) in kiln_core::render::sandbox_files() {
+        let path = out.join(name);
+        fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
     let mut files: Vec<PathBuf> = fs::read_dir(out)
         .with_context(|| format!("listing {}", out.display()))?
         .map(|e| e.map(|e| e.path()))

@@ -16,12 +16,25 @@ use crate::artifact::{Artifact, ArtifactKind};
 use crate::sandbox::document::script_json;
 use crate::vendor;
 
-const REACT_JS: &str = include_str!("react.js");
-const MARKDOWN_JS: &str = include_str!("markdown.js");
-const MERMAID_JS: &str = include_str!("mermaid.js");
-const SVG_JS: &str = include_str!("svg.js");
-const CODE_JS: &str = include_str!("code.js");
-const BASE_CSS: &str = include_str!("base.css");
+use crate::vendor::{BASE_CSS, CODE_JS, MARKDOWN_JS, MERMAID_JS, REACT_JS, SVG_JS};
+
+/// The renderers, as the sandbox serves them beside the vendored libraries: content-hashed name
+/// and text. The bundle build writes them; documents name them, so the studio page never
+/// carries their text.
+pub fn sandbox_files() -> [(&'static str, &'static str); 6] {
+    [
+        (REACT_JS, include_str!("react.js")),
+        (MARKDOWN_JS, include_str!("markdown.js")),
+        (MERMAID_JS, include_str!("mermaid.js")),
+        (SVG_JS, include_str!("svg.js")),
+        (CODE_JS, include_str!("code.js")),
+        (BASE_CSS, include_str!("base.css")),
+    ]
+}
+
+fn script_src(file: &str) -> String {
+    format!("<script src=\"{}\"></script>", vendor::url(file))
+}
 
 /// The document `artifact` runs as, or `None` while it is an unfinished React component or
 /// Mermaid diagram, which cannot show anything useful before their last line (the preview keeps
@@ -64,15 +77,16 @@ fn head(title: &str) -> String {
     format!(
         "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, \
          initial-scale=1\"><meta name=\"color-scheme\" content=\"light dark\"><title>{}</title>\
-         <style>{BASE_CSS}</style>",
-        escape(title)
+         <link rel=\"stylesheet\" href=\"{}\">",
+        escape(title),
+        vendor::url(BASE_CSS)
     )
 }
 
 fn script_tag(package: &str) -> String {
     vendor::library(package)
-        .and_then(|l| l.script.as_ref())
-        .map(|s| format!("<script src=\"{}\"></script>", vendor::url(&s.file)))
+        .and_then(|l| l.script)
+        .map(|s| script_src(s.file))
         .unwrap_or_default()
 }
 
@@ -115,9 +129,10 @@ pub fn react(source: &str) -> String {
     doc.push_str(&data_tag(
         &serde_json::json!({ "source": source, "error": error }),
     ));
-    doc.push_str("<script type=\"module\">");
-    doc.push_str(REACT_JS);
-    doc.push_str("</script></body></html>");
+    doc.push_str(&format!(
+        "<script type=\"module\" src=\"{}\"></script></body></html>",
+        vendor::url(REACT_JS)
+    ));
     doc
 }
 
@@ -160,9 +175,8 @@ pub fn markdown(source: &str) -> String {
     doc.push_str(&script_tag("highlight.js"));
     doc.push_str("</head><body><article id=\"doc\" class=\"kiln-markdown\"></article>");
     doc.push_str(&data_tag(&serde_json::json!({ "source": source })));
-    doc.push_str("<script>");
-    doc.push_str(MARKDOWN_JS);
-    doc.push_str("</script></body></html>");
+    doc.push_str(&script_src(MARKDOWN_JS));
+    doc.push_str("</body></html>");
     doc
 }
 
@@ -172,9 +186,8 @@ pub fn mermaid(source: &str) -> String {
     doc.push_str(&script_tag("mermaid"));
     doc.push_str("</head><body><div id=\"diagram\" class=\"kiln-diagram\"></div>");
     doc.push_str(&data_tag(&serde_json::json!({ "source": source })));
-    doc.push_str("<script>");
-    doc.push_str(MERMAID_JS);
-    doc.push_str("</script></body></html>");
+    doc.push_str(&script_src(MERMAID_JS));
+    doc.push_str("</body></html>");
     doc
 }
 
@@ -192,10 +205,9 @@ pub fn svg(source: &str, complete: bool) -> String {
              <button type=\"button\" data-zoom=\"in\" aria-label=\"Zoom in\">+</button>\
              <button type=\"button\" data-zoom=\"out\" aria-label=\"Zoom out\">&minus;</button>\
              <button type=\"button\" data-zoom=\"reset\" aria-label=\"Reset zoom\">1:1</button>\
-             </div><script>",
+             </div>",
         );
-        doc.push_str(SVG_JS);
-        doc.push_str("</script>");
+        doc.push_str(&script_src(SVG_JS));
     }
     doc.push_str("</body></html>");
     doc
@@ -217,9 +229,9 @@ pub fn code(source: &str, language: Option<&str>) -> String {
     doc.push_str(&escape(&language));
     doc.push_str("\">");
     doc.push_str(&escape(source));
-    doc.push_str("</code></pre><script>");
-    doc.push_str(CODE_JS);
-    doc.push_str("</script></body></html>");
+    doc.push_str("</code></pre>");
+    doc.push_str(&script_src(CODE_JS));
+    doc.push_str("</body></html>");
     doc
 }
 
