@@ -93,4 +93,26 @@ describe('share links', () => {
       });
     }
   });
+
+  test('the codec dictionary is fetched only for links, and a missing one is a clear error', async () => {
+    let link;
+    await withPage(browser, 'share-dictionary', VIEWPORTS.desktop, async (page) => {
+      const fetched = [];
+      page.on('request', (r) => { if (r.url().includes('share-dictionary-')) fetched.push(r.url()); });
+      await openStudio(page, server.url);
+      await runArtifact(page, APP);
+      await waitForConsole(page, 'dice ready');
+      assert.deepEqual(fetched, [], 'the page loaded the dictionary without a link');
+      link = await makeLink(page);
+      assert.equal(fetched.length, 1);
+    });
+    await withPage(browser, 'share-dictionary-missing', VIEWPORTS.desktop, async (page, log) => {
+      await page.route('**/share-dictionary-*', (route) => route.fulfill({ status: 404, body: 'gone' }));
+      await page.goto(link);
+      const err = page.getByTestId('share-error');
+      await err.waitFor({ timeout: 15_000 });
+      assert.match(await err.innerText(), /share links are not available: .*answered 404/);
+      assert.deepEqual(log.errors, [], 'the page threw');
+    });
+  });
 });

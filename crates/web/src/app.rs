@@ -11,6 +11,7 @@ use kiln_core::prompt::{Prompt, PromptError};
 use kiln_core::protocol::CONTINUE_PROMPT;
 use kiln_core::provider::{RetryDecision, RetryPolicy};
 use kiln_core::session::{Ending, ModelSettings, Session, Turn, preview_due};
+use kiln_core::share::SharedArtifact;
 use kiln_core::studio::{PasteError, Runnable, runnable_from_paste, runnable_from_shared};
 use leptos::prelude::*;
 
@@ -18,7 +19,9 @@ use crate::browser;
 use crate::gallery::Gallery;
 use crate::preview::Preview;
 use crate::settings::{SettingsPanel, has_saved_settings, key_name, load_settings};
-use crate::share::{BrokenLink, ShareDialog, SharedBanner, clear_address, link_in_address};
+use crate::share::{
+    BrokenLink, ShareDialog, SharedBanner, clear_address, open_link, payload_in_address,
+};
 use crate::transport::{self, TransportError};
 
 /// The preview restarts the app at most this often while a reply streams.
@@ -132,18 +135,30 @@ pub fn App() -> impl IntoView {
     let can_continue = RwSignal::new(false);
     let (show_code, set_show_code) = signal(0u32);
 
-    // A share link in the address opens that artifact; a broken one shows why.
-    let (shared, broken) = match link_in_address() {
-        Some(Ok(a)) => (Some(a), None),
-        Some(Err(e)) => (None, Some(e)),
-        None => (None, None),
-    };
-    let shared = RwSignal::new(shared);
-    if let Some(a) = shared.get_untracked() {
-        match runnable_from_shared(&a) {
-            Ok(r) => set_runnable.set(Some(r)),
-            Err(e) => set_status.set(Status::Paste(e)),
+    // A share link in the address opens that artifact; a broken one shows why. Decoding waits
+    // for the codec's dictionary, fetched on first use.
+    let shared = RwSignal::new(None::<SharedArtifact>);
+    let broken = RwSignal::new(None::<String>);
+    let opening = RwSignal::new(false);
+    match payload_in_address() {
+        Some(Ok(payload)) => {
+            opening.set(true);
+            leptos::task::spawn_local(async move {
+                match open_link(&payload).await {
+                    Ok(a) => {
+                        match runnable_from_shared(&a) {
+                            Ok(r) => set_runnable.set(Some(r)),
+                            Err(e) => set_status.set(Status::Paste(e)),
+                        }
+                        shared.set(Some(a));
+                    }
+                    Err(e) => broken.set(Some(e)),
+                }
+                opening.set(false);
+            });
         }
+        Some(Err(e)) => broken.set(Some(e)),
+        None => {}
     }
     let remix = move || {
         if let Some(a) = shared.get_untracked() {
@@ -394,7 +409,7 @@ pub fn App() -> impl IntoView {
             <Show when=move || show_settings.get()>
                 <SettingsPanel settings=settings offered=offered/>
             </Show>
-            {broken.map(|e| view! { <BrokenLink error=e/> })}
+            {move || broken.get().map(|e| view! { <BrokenLink error=e/> })}
             {move || shared.get().map(|a| view! {
                 <SharedBanner
                     shared=a
@@ -408,7 +423,7 @@ pub fn App() -> impl IntoView {
             })}
             <main class="workspace">
                 <section class="chat" aria-label="Conversation">
-                    <Show when=move || conversation.with(Vec::is_empty) && runnable.with(Option::is_none)>
+                    <Show when=move || conversation.with(Vec::is_empty) && runnable.with(Option::is_none) && !opening.get()>
                         <Gallery on_open=open_example on_error=move |e| set_status.set(Status::Ended(e))/>
                     </Show>
                     <ol class="conversation" data-testid="conversation">

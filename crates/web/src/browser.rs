@@ -105,6 +105,25 @@ pub async fn post_text(url: &str, body: &str) -> Result<(u16, String), String> {
     Ok((status, text.as_string().unwrap_or_default()))
 }
 
+/// GETs `url` and returns its bytes when the answer is 200.
+pub async fn get_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|_| format!("could not reach {url}"))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "fetch returned no response".to_owned())?;
+    if response.status() != 200 {
+        return Err(format!("{url} answered {}", response.status()));
+    }
+    let buffer = response.array_buffer().map_err(|_| "no body".to_owned())?;
+    let buffer = JsFuture::from(buffer)
+        .await
+        .map_err(|_| "could not read the body".to_owned())?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
 /// Waits `delay` without blocking the page (a `setTimeout` as a future).
 pub async fn sleep(delay: std::time::Duration) {
     let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);

@@ -4,7 +4,10 @@
 //! Opening one runs it like any other artifact — in the sandbox, with no network consent
 //! carried over — under a banner that says where it came from.
 
-use kiln_core::share::{LINK_WARN_BYTES, SharedArtifact, decode_link, encode_link, share_url};
+use kiln_core::share::{
+    DICTIONARY_FILE, LINK_WARN_BYTES, SharedArtifact, decode_link, dictionary_ready, encode_link,
+    load_dictionary, share_url,
+};
 use kiln_core::studio::{Runnable, download_name};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -16,9 +19,9 @@ use crate::browser;
 /// about a second; longer links open with `kiln share decode`. (A Web Worker would lift it.)
 const PAGE_LINK_LIMIT: usize = 64 * 1024;
 
-/// The share link in the page's address, if there is one: `Some(Ok)` to open, `Some(Err)` for
-/// the error page.
-pub fn link_in_address() -> Option<Result<SharedArtifact, String>> {
+/// The share link payload in the page's address, if there is one: `Some(Ok)` to decode,
+/// `Some(Err)` for the error page.
+pub fn payload_in_address() -> Option<Result<String, String>> {
     let hash = web_sys::window()?.location().hash().ok()?;
     let payload = hash.strip_prefix('#').unwrap_or(&hash);
     if payload.trim().is_empty() {
@@ -32,7 +35,25 @@ pub fn link_in_address() -> Option<Result<SharedArtifact, String>> {
             PAGE_LINK_LIMIT / 1024
         )));
     }
-    Some(decode_link(payload).map_err(|e| e.to_string()))
+    Some(Ok(payload.to_owned()))
+}
+
+/// Decodes a link payload, fetching the codec's dictionary first if the page has not yet.
+pub async fn open_link(payload: &str) -> Result<SharedArtifact, String> {
+    ensure_dictionary().await?;
+    decode_link(payload).map_err(|e| e.to_string())
+}
+
+/// Loads the share codec's dictionary (`DICTIONARY_FILE`, beside the page's assets) once. The
+/// page's wasm does not carry it: most visits never make or open a link.
+pub async fn ensure_dictionary() -> Result<(), String> {
+    if dictionary_ready() {
+        return Ok(());
+    }
+    let bytes = browser::get_bytes(&format!("./{DICTIONARY_FILE}"))
+        .await
+        .map_err(|e| format!("share links are not available: {e}"))?;
+    load_dictionary(bytes).map_err(|e| e.to_string())
 }
 
 /// Drops the fragment from the address bar without reloading (after Remix, or on close).
@@ -142,7 +163,23 @@ pub fn ShareDialog(
     let include_prompt = RwSignal::new(false);
     let copied = RwSignal::new(false);
     let short = RwSignal::new(None::<Result<String, String>>);
+    // The codec's dictionary arrives as a file the first time a link is made or opened.
+    let ready = RwSignal::new(dictionary_ready());
+    let load_error = RwSignal::new(None::<String>);
+    if !ready.get_untracked() {
+        leptos::task::spawn_local(async move {
+            match ensure_dictionary().await {
+                Ok(()) => ready.set(true),
+                Err(e) => load_error.set(Some(e)),
+            }
+        });
+    }
     let link = Memo::new(move |_| {
+        if !ready.get() {
+            return Err(load_error
+                .get()
+                .unwrap_or_else(|| "Preparing the link…".to_owned()));
+        }
         let mut shared = SharedArtifact::new(runnable.kind, runnable.source.clone());
         shared.title = Some(runnable.title.clone());
         shared.language = language.clone();

@@ -93,6 +93,14 @@ pub fn run(opts: &Options) -> Result<()> {
     );
     report.push(emit(&out, "index.html", html.as_bytes())?);
 
+    // The share codec's dictionary: fetched by the page only when it makes or opens a link, so
+    // the wasm does not carry it. Named by its fingerprint, so cached for good.
+    report.push(emit(
+        &out,
+        kiln_core::share::DICTIONARY_FILE,
+        kiln_core::share::builtin_dictionary(),
+    )?);
+
     // The sandbox origin's files keep fixed names: the runner's CSP names its script exactly,
     // and the studio frames a fixed URL. They are served with revalidation instead.
     let sandbox_out = out.join("sandbox");

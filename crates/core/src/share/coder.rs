@@ -28,8 +28,53 @@
 
 use std::sync::OnceLock;
 
-/// The preset dictionary of format v1. Never edit: see the module header.
+/// The preset dictionary of format v1, compiled in unless the `builtin-dictionary` feature is
+/// off (the studio page turns it off and fetches the same bytes as a file when it first needs
+/// them, so its first load does not carry them). Never edit: see the module header.
+#[cfg(feature = "builtin-dictionary")]
 pub(crate) static DICTIONARY: &[u8] = include_bytes!("dictionary.txt");
+
+/// The v1 dictionary's length and FNV-1a fingerprint; a dictionary handed in at run time must
+/// match both.
+pub(crate) const DICTIONARY_LEN: usize = 28_511;
+pub(crate) const DICTIONARY_FINGERPRINT: u64 = 0xa4d3_919f_12da_9f39;
+
+#[cfg(not(feature = "builtin-dictionary"))]
+static LOADED: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// The dictionary, if this build has it or it was loaded.
+pub(crate) fn dictionary() -> Option<&'static [u8]> {
+    #[cfg(feature = "builtin-dictionary")]
+    {
+        Some(DICTIONARY)
+    }
+    #[cfg(not(feature = "builtin-dictionary"))]
+    {
+        LOADED.get().map(Vec::as_slice)
+    }
+}
+
+/// Hands in the dictionary at run time. False when the bytes are not the v1 dictionary.
+pub(crate) fn load_dictionary(bytes: Vec<u8>) -> bool {
+    if bytes.len() != DICTIONARY_LEN || fingerprint(&bytes) != DICTIONARY_FINGERPRINT {
+        return false;
+    }
+    #[cfg(not(feature = "builtin-dictionary"))]
+    {
+        let _ = LOADED.set(bytes);
+    }
+    // Compiled in already: the same bytes (just checked) have nothing to add.
+    #[cfg(feature = "builtin-dictionary")]
+    drop(bytes);
+    true
+}
+
+/// FNV-1a, enough to notice any change.
+pub(crate) fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
 
 /// Why a coded body could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +83,14 @@ pub(crate) enum DecodeError {
     Truncated,
     /// Bytes follow the end of the stream.
     Trailing,
+    /// The dictionary is not there (see [`load_dictionary`]).
+    NoDictionary,
 }
 
-/// Codes `body`. The output holds no length: the decoder must be told it.
-pub(crate) fn encode(body: &[u8]) -> Vec<u8> {
-    let mut model = primed_model();
+/// Codes `body`. The output holds no length: the decoder must be told it. `None` when the
+/// dictionary is not there.
+pub(crate) fn encode(body: &[u8]) -> Option<Vec<u8>> {
+    let mut model = primed_model()?;
     let mut out = Vec::with_capacity(body.len() / 3 + 4);
     let (mut x1, mut x2): (u32, u32) = (0, u32::MAX);
     for &byte in body {
@@ -66,12 +114,12 @@ pub(crate) fn encode(body: &[u8]) -> Vec<u8> {
     // One byte of the low end is enough: the decoder pads with 0xff, which lands inside the
     // final range because the top bytes of x1 and x2 differ.
     out.push((x1 >> 24) as u8);
-    out
+    Some(out)
 }
 
 /// Decodes exactly `len` bytes from `stream`, which must hold nothing more.
 pub(crate) fn decode(stream: &[u8], len: usize) -> Result<Vec<u8>, DecodeError> {
-    let mut model = primed_model();
+    let mut model = primed_model().ok_or(DecodeError::NoDictionary)?;
     let mut input = Input { stream, pos: 0 };
     let (mut x1, mut x2): (u32, u32) = (0, u32::MAX);
     let mut x: u32 = 0;
@@ -139,15 +187,16 @@ fn split(x1: u32, x2: u32, p: u32) -> u32 {
 /// A model that has seen the dictionary. Natively the trained model is built once and cloned;
 /// in wasm it is built per call (about 24 KB of training) so that the page does not keep a
 /// second copy of the tables alive.
-fn primed_model() -> Model {
+fn primed_model() -> Option<Model> {
+    let dictionary = dictionary()?;
     #[cfg(not(target_arch = "wasm32"))]
     {
         static PRIMED: OnceLock<Model> = OnceLock::new();
-        PRIMED.get_or_init(Model::primed).clone()
+        Some(PRIMED.get_or_init(|| Model::primed(dictionary)).clone())
     }
     #[cfg(target_arch = "wasm32")]
     {
-        Model::primed()
+        Some(Model::primed(dictionary))
     }
 }
 
@@ -322,7 +371,7 @@ impl Model {
             order0: vec![COUNTER_NEW; 256],
             order1: vec![COUNTER_NEW; 1 << 16],
             hashed: vec![COUNTER_NEW; HASHED << TABLE_BITS],
-            history: Vec::with_capacity(DICTIONARY.len() + 64 * 1024),
+            history: Vec::with_capacity(DICTIONARY_LEN + 64 * 1024),
             match_table: vec![0; 1 << MATCH_BITS],
             match_ptr: 0,
             match_len: 0,
@@ -350,9 +399,9 @@ impl Model {
         model
     }
 
-    fn primed() -> Self {
+    fn primed(dictionary: &[u8]) -> Self {
         let mut model = Self::new();
-        for &byte in DICTIONARY {
+        for &byte in dictionary {
             for shift in (0..8).rev() {
                 model.predict();
                 model.update(u32::from((byte >> shift) & 1));
@@ -545,22 +594,25 @@ impl Model {
 mod tests {
     use super::*;
 
-    /// FNV-1a, enough to notice any edit.
-    fn fingerprint(bytes: &[u8]) -> u64 {
-        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
-    }
-
     #[test]
     fn the_v1_dictionary_never_changes() {
         // If this fails, the dictionary was edited: every v1 link in the wild would now decode
         // to garbage or fail. Restore it; a new dictionary needs a new format version.
+        let bytes = include_bytes!("dictionary.txt");
         assert_eq!(
-            (DICTIONARY.len(), fingerprint(DICTIONARY)),
+            (bytes.len(), fingerprint(bytes)),
             (28511, 0xa4d3_919f_12da_9f39),
             "the v1 dictionary changed"
         );
+        assert_eq!(
+            (DICTIONARY_LEN, DICTIONARY_FINGERPRINT),
+            (28511, 0xa4d3_919f_12da_9f39)
+        );
+        assert!(load_dictionary(bytes.to_vec()));
+        let mut wrong = bytes.to_vec();
+        wrong[100] ^= 1;
+        assert!(!load_dictionary(wrong));
+        assert!(!load_dictionary(Vec::new()));
     }
 
     #[test]
@@ -581,14 +633,17 @@ mod tests {
     #[test]
     fn round_trips_and_uses_the_dictionary() {
         let page = b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n  <meta charset=\"UTF-8\">\n  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\">\n";
-        let packed = encode(page);
+        let packed = encode(page).unwrap();
         assert!(packed.len() < page.len() / 5, "{} bytes", packed.len());
         assert_eq!(decode(&packed, page.len()).unwrap(), page);
-        let empty = encode(b"");
+        let empty = encode(b"").unwrap();
         assert_eq!(empty.len(), 1);
         assert_eq!(decode(&empty, 0).unwrap(), b"");
         let binary: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
-        assert_eq!(decode(&encode(&binary), binary.len()).unwrap(), binary);
+        assert_eq!(
+            decode(&encode(&binary).unwrap(), binary.len()).unwrap(),
+            binary
+        );
     }
 
     #[test]
@@ -596,7 +651,7 @@ mod tests {
         // The coder alone cannot always tell: a damaged stream often still decodes, to other
         // bytes. The format's checksum is what turns those into errors (see `format`).
         let body = "let x = 1;\n".repeat(50);
-        let packed = encode(body.as_bytes());
+        let packed = encode(body.as_bytes()).unwrap();
         for cut in 0..packed.len() {
             if let Ok(other) = decode(&packed[..cut], body.len()) {
                 assert_ne!(other, body.as_bytes(), "cut at {cut}");

@@ -152,6 +152,11 @@ pub enum ShareError {
     /// Data follows the end of the artifact.
     #[error("invalid share link: unexpected data after the end of the artifact")]
     TrailingData,
+    /// This build fetches the codec's dictionary at run time and does not have it (yet).
+    #[error(
+        "share links are not available: the link dictionary ({DICTIONARY_FILE}) could not be loaded"
+    )]
+    NoDictionary,
     /// A field's length runs past the end of the body.
     #[error("invalid share link: the {field} runs past the end of the data")]
     FieldTooLong {
@@ -176,6 +181,32 @@ fn versus(bytes: usize, limit: usize) -> String {
     }
 }
 
+/// The file name the studio page fetches the codec's dictionary from, beside its other assets
+/// (named by the dictionary's fingerprint, so it can be cached for good).
+pub const DICTIONARY_FILE: &str = "share-dictionary-a4d3919f12da9f39.bin";
+
+/// The codec's dictionary, for the bundle build to write as [`DICTIONARY_FILE`].
+#[cfg(feature = "builtin-dictionary")]
+pub fn builtin_dictionary() -> &'static [u8] {
+    coder::DICTIONARY
+}
+
+/// Whether links can be made and read now: always with the `builtin-dictionary` feature,
+/// otherwise once [`load_dictionary`] accepted the dictionary.
+pub fn dictionary_ready() -> bool {
+    coder::dictionary().is_some()
+}
+
+/// Hands in the codec's dictionary (the bytes of [`DICTIONARY_FILE`]) in a build without the
+/// `builtin-dictionary` feature. Bytes that are not exactly the v1 dictionary are refused.
+pub fn load_dictionary(bytes: Vec<u8>) -> Result<(), ShareError> {
+    if coder::load_dictionary(bytes) {
+        Ok(())
+    } else {
+        Err(ShareError::NoDictionary)
+    }
+}
+
 /// The payload of a share link for `artifact`: the part after `#`, without the `#`.
 pub fn encode_link(artifact: &SharedArtifact) -> Result<String, ShareError> {
     let (mut flags, body) = format::flags_and_body(artifact);
@@ -183,7 +214,7 @@ pub fn encode_link(artifact: &SharedArtifact) -> Result<String, ShareError> {
         return Err(ShareError::ContentTooLarge { bytes: body.len() });
     }
     // Tiny or incompressible bodies are stored as they are when that is shorter.
-    let packed = coder::encode(&body);
+    let packed = coder::encode(&body).ok_or(ShareError::NoDictionary)?;
     let data = if packed.len() < body.len() {
         packed.as_slice()
     } else {
@@ -269,6 +300,7 @@ fn decode_v1(full: &str, encoded: &str) -> Result<SharedArtifact, ShareError> {
         coder::decode(header.data, header.body_len).map_err(|e| match e {
             coder::DecodeError::Truncated => ShareError::Truncated,
             coder::DecodeError::Trailing => ShareError::TrailingData,
+            coder::DecodeError::NoDictionary => ShareError::NoDictionary,
         })?
     };
     if format::check(&body) != header.check {
@@ -394,6 +426,13 @@ mod tests {
         );
         assert_eq!(decode_link("1x://A").unwrap_err(), ShareError::Damaged);
         assert_eq!(
+            DICTIONARY_FILE,
+            format!(
+                "share-dictionary-{:016x}.bin",
+                coder::DICTIONARY_FINGERPRINT
+            )
+        );
+        assert_eq!(
             err("http://h/#"),
             "invalid share link: there is no artifact after the #"
         );
@@ -454,7 +493,7 @@ mod tests {
         // A stream holding more than its header declares: decoding stops at the declared
         // length and the rest is refused.
         let body = "abcdefgh".repeat(300);
-        let packed = coder::encode(body.as_bytes());
+        let packed = coder::encode(body.as_bytes()).unwrap();
         let mut bytes = header(0, &body.as_bytes()[..10]);
         bytes[1] = 10;
         bytes.extend_from_slice(&packed);
