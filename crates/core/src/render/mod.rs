@@ -83,10 +83,23 @@ fn head(title: &str) -> String {
     )
 }
 
-fn script_tag(package: &str) -> String {
+fn script_file(package: &str) -> Option<&'static str> {
     vendor::library(package)
         .and_then(|l| l.script)
-        .map(|s| script_src(s.file))
+        .map(|s| s.file)
+}
+
+/// A deferred script: fetched alongside the others while the page parses, run in order after.
+fn deferred(file: &str) -> String {
+    format!("<script defer src=\"{}\"></script>", vendor::url(file))
+}
+
+/// The address of highlight.js, which the Markdown and code renderers load only once their
+/// text is shown, and only when there is code to colour: it is the largest script they use,
+/// and artifact frames (opaque origins) get no compiled-code cache, so it is parsed every run.
+fn highlighter_url() -> String {
+    script_file("highlight.js")
+        .map(vendor::url)
         .unwrap_or_default()
 }
 
@@ -123,8 +136,13 @@ pub fn react(source: &str) -> String {
     let error = import_error(source);
     let mut doc = import_map_tag();
     doc.push_str(&head("React artifact"));
-    doc.push_str(&script_tag("@tailwindcss/browser"));
-    doc.push_str(&script_tag("sucrase"));
+    // Deferred, like the module after them: fetched in parallel, run in this order.
+    for file in [script_file("@tailwindcss/browser"), script_file("sucrase")]
+        .into_iter()
+        .flatten()
+    {
+        doc.push_str(&deferred(file));
+    }
     doc.push_str("</head><body><div id=\"root\"></div>");
     doc.push_str(&data_tag(
         &serde_json::json!({ "source": source, "error": error }),
@@ -170,12 +188,20 @@ pub fn import_error(source: &str) -> Option<String> {
 pub fn markdown(source: &str) -> String {
     let mut doc = head("Markdown document");
     doc.push_str(&highlight_styles());
-    doc.push_str(&script_tag("marked"));
-    doc.push_str(&script_tag("dompurify"));
-    doc.push_str(&script_tag("highlight.js"));
+    for file in [
+        script_file("marked"),
+        script_file("dompurify"),
+        Some(MARKDOWN_JS),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        doc.push_str(&deferred(file));
+    }
     doc.push_str("</head><body><article id=\"doc\" class=\"kiln-markdown\"></article>");
-    doc.push_str(&data_tag(&serde_json::json!({ "source": source })));
-    doc.push_str(&script_src(MARKDOWN_JS));
+    doc.push_str(&data_tag(
+        &serde_json::json!({ "source": source, "highlighter": highlighter_url() }),
+    ));
     doc.push_str("</body></html>");
     doc
 }
@@ -183,10 +209,14 @@ pub fn markdown(source: &str) -> String {
 /// A Mermaid diagram.
 pub fn mermaid(source: &str) -> String {
     let mut doc = head("Mermaid diagram");
-    doc.push_str(&script_tag("mermaid"));
+    for file in [script_file("mermaid"), Some(MERMAID_JS)]
+        .into_iter()
+        .flatten()
+    {
+        doc.push_str(&deferred(file));
+    }
     doc.push_str("</head><body><div id=\"diagram\" class=\"kiln-diagram\"></div>");
     doc.push_str(&data_tag(&serde_json::json!({ "source": source })));
-    doc.push_str(&script_src(MERMAID_JS));
     doc.push_str("</body></html>");
     doc
 }
@@ -224,9 +254,10 @@ pub fn code(source: &str, language: Option<&str>) -> String {
         .to_ascii_lowercase();
     let mut doc = head("Code");
     doc.push_str(&highlight_styles());
-    doc.push_str(&script_tag("highlight.js"));
     doc.push_str("</head><body class=\"kiln-code\"><pre><code id=\"code\" data-language=\"");
     doc.push_str(&escape(&language));
+    doc.push_str("\" data-highlighter=\"");
+    doc.push_str(&escape(&highlighter_url()));
     doc.push_str("\">");
     doc.push_str(&escape(source));
     doc.push_str("</code></pre>");
