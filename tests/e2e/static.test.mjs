@@ -1,6 +1,6 @@
 // `kiln build`'s static site served by a plain static file server (tests/e2e/static-host.mjs;
 // no Kiln process): the examples gallery, generation through the replay provider, preview and
-// share links all work, under a sub-path, with the sandbox on the same origin (the weaker
+// share links and a React artifact (vendored modules, CORS from `_headers`) all work, under a sub-path, with the sandbox on the same origin (the weaker
 // fallback, labelled) or on another site.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,6 +36,25 @@ function build(args) {
   return out;
 }
 
+/** A React artifact with an icon: it needs the vendored modules, served with CORS. */
+const REACT = `<kiln-artifact id="stars" kind="react" title="Stars">
+import { useEffect, useState } from 'react';
+import { Star } from 'lucide-react';
+export default function Stars() {
+  const [n, setN] = useState(3);
+  useEffect(() => { console.log('react ready ' + n); }, [n]);
+  return <button className="p-2" onClick={() => setN(n + 1)}><Star size={16} /> {n}</button>;
+}
+</kiln-artifact>
+`;
+
+async function runReact(page) {
+  await page.getByTestId('prompt-input').fill(REACT);
+  await page.getByTestId('run-pasted').click();
+  await waitForConsole(page, 'react ready 3');
+  assert.equal(await artifactFrame(page).locator('button svg.lucide').count(), 1);
+}
+
 async function openExample(page, title, ready) {
   await page.getByTestId('example-card').filter({ hasText: title }).click();
   await waitForConsole(page, ready);
@@ -64,6 +83,7 @@ describe('a static build on one origin, under /kiln/', () => {
       });
       assert.deepEqual(probe, { origin: 'null', parentStorage: 'blocked' });
       await artifactFrame(page).locator('[data-tip="20"]').click();
+      await runReact(page);
       assert.equal(log.errors.length, 0, log.errors.join('\n'));
     });
   });
@@ -107,6 +127,7 @@ describe('a static build with the sandbox on another site', () => {
       assert.match(response.headers()['content-security-policy'], new RegExp(`frame-src ${sandbox.origin};`));
       await openExample(page, 'Unit converter', 'unit converter ready');
       assert.equal(await page.getByTestId('isolation-note').count(), 0);
+      await runReact(page);
     });
   });
 });

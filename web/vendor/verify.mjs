@@ -209,7 +209,7 @@ done(c !== 'rgb(0, 0, 0)' || 'style not applied');</script>`,
 }
 cases.push({
   kind: 'render', name: 'React + recharts + lucide (createRoot)',
-  files: ['react-18.3.1.mjs', 'react-dom-18.3.1.mjs', 'react-dom-client-18.3.1.mjs', 'react-jsx-runtime-18.3.1.mjs', 'recharts-3.11.1.mjs', 'lucide-react-1.81.0.mjs'],
+  files: ['react-18.3.1.esm.js', 'react-dom-18.3.1.esm.js', 'react-dom-client-18.3.1.esm.js', 'react-jsx-runtime-18.3.1.esm.js', 'recharts-3.11.1.esm.js', 'lucide-react-1.81.0.esm.js'],
   body: `<script type="module">${RENDER}</script>`,
 });
 

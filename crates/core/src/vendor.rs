@@ -451,7 +451,7 @@ mod tests {
         }
         assert!(!importable("mermaid"), "a renderer, not offered");
         let map: serde_json::Value = serde_json::from_str(import_map()).unwrap();
-        assert_eq!(map["imports"]["react"], "./vendor/react-18.3.1.mjs");
+        assert_eq!(map["imports"]["react"], "./vendor/react-18.3.1.esm.js");
     }
 
     #[test]
@@ -495,7 +495,7 @@ import {
             ),
             (
                 "https://cdn.jsdelivr.net/npm/d3@7/+esm",
-                Some("d3-7.9.2.mjs"),
+                Some("d3-7.9.2.esm.js"),
             ),
             (
                 "https://unpkg.com/d3@7.9.0/dist/d3.min.js",
@@ -507,10 +507,10 @@ import {
                 Some("d3-7.9.2.min.js"),
             ),
             ("https://cdn.jsdelivr.net/npm/d3@5", None),
-            ("https://esm.sh/react@18.2.0", Some("react-18.3.1.mjs")),
+            ("https://esm.sh/react@18.2.0", Some("react-18.3.1.esm.js")),
             (
                 "https://esm.sh/react-dom@18/client",
-                Some("react-dom-client-18.3.1.mjs"),
+                Some("react-dom-client-18.3.1.esm.js"),
             ),
             (
                 "https://unpkg.com/react@18/umd/react.production.min.js",
@@ -518,11 +518,11 @@ import {
             ),
             (
                 "https://unpkg.com/three@0.160.0/build/three.module.js",
-                Some("three-0.187.0.mjs"),
+                Some("three-0.187.0.esm.js"),
             ),
             (
                 "https://unpkg.com/three@0.160.0/examples/jsm/controls/OrbitControls.js",
-                Some("three-orbitcontrols-0.187.0.mjs"),
+                Some("three-orbitcontrols-0.187.0.esm.js"),
             ),
             (
                 "https://cdnjs.cloudflare.com/ajax/libs/three.js/r128/three.min.js",
@@ -538,7 +538,7 @@ import {
             ),
             (
                 "https://cdn.jsdelivr.net/npm/chart.js/auto/+esm",
-                Some("chart.js-auto-4.6.1.mjs"),
+                Some("chart.js-auto-4.6.1.esm.js"),
             ),
             (
                 "https://cdn.tailwindcss.com",
@@ -592,10 +592,10 @@ import {
 fetch("//api.example.org/data");</script>"#;
         let (out, rewrites) = rewrite_cdn_urls(html);
         assert!(
-            out.contains(r#""three":"./vendor/three-0.187.0.mjs""#),
+            out.contains(r#""three":"./vendor/three-0.187.0.esm.js""#),
             "{out}"
         );
-        assert!(out.contains("from './vendor/d3-7.9.2.mjs'"), "{out}");
+        assert!(out.contains("from './vendor/d3-7.9.2.esm.js'"), "{out}");
         assert!(out.contains("// https://example.org/x"));
         assert!(out.contains("\"//api.example.org/data\""));
         assert_eq!(rewrites.len(), 2);

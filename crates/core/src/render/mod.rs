@@ -392,7 +392,7 @@ mod tests {
         );
         assert_eq!(doc.matches("importmap").count(), 1);
         assert!(
-            doc.contains("\"three\":\"./vendor/three-0.187.0.mjs\""),
+            doc.contains("\"three\":\"./vendor/three-0.187.0.esm.js\""),
             "{doc}"
         );
     }
