@@ -61,6 +61,33 @@ describe('generating with a model', () => {
     });
   });
 
+  test('a refused edit is sent back once, and the whole app the model writes then runs', async () => {
+    await withPage(browser, 'generate-repair', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'patchy' });
+      replay.requests.length = 0;
+      await send(page, 'a counter');
+      await waitForStatus(page, /^Done\./);
+      await waitForConsole(page, 'counter ready');
+      await send(page, 'count by two');
+      const posts = () => replay.requests.filter((r) => r.method === 'POST');
+      for (let i = 0; i < 200 && posts().length < 3; i += 1) await page.waitForTimeout(50);
+      await waitForStatus(page, /^Done\./);
+      // Exactly one automatic message, carrying the reason, then nothing more.
+      await page.waitForTimeout(500);
+      assert.equal(posts().length, 3);
+      const auto = JSON.parse(posts()[2].body).messages.at(-1);
+      assert.equal(auto.role, 'user');
+      assert.match(auto.content, /^Your edit was not applied \(find block 1 of 1 matches 0 times in "counter" v1\)/);
+      const asked = await page.getByTestId('turn-user').allInnerTexts();
+      assert.deepEqual(asked.slice(0, 2), ['a counter', 'count by two']);
+      assert.match(asked[2], /^Your edit was not applied/);
+      // The rewrite is what runs now: it counts by two.
+      await artifactFrame(page).locator('#inc').click();
+      await waitForConsole(page, 'count 2');
+    });
+  });
+
   test('Stop keeps what arrived; a dropped connection keeps the partial app', async () => {
     await withPage(browser, 'generate-stop-and-cut', VIEWPORTS.desktop, async (page) => {
       await openStudio(page, server.url);

@@ -9,7 +9,9 @@
 // chunk every 100 ms; `bad-key` answers 401; `busy` answers 429 (retry-after: 1) to its first
 // request and streams normally after; `utf8` streams a reply full of multi-byte characters in
 // 7-byte writes, so characters and events are split across chunks; `buggy` streams an app that
-// throws a ReferenceError when it starts.
+// throws a ReferenceError when it starts; `patchy` makes a named counter, answers a follow-up
+// with an edit whose SEARCH text is not in it, and answers Kiln's "edit was not applied"
+// message with the whole app again, counting by two.
 import { createServer } from 'node:http';
 
 export const APP_REPLY = [
@@ -66,6 +68,26 @@ export const UTF8_REPLY = APP_REPLY.map((p) => p
   .replace('<h1 id="title">Counter</h1>', '<h1 id="title">Zähler — 计数器 🍅</h1>')
   .replace('console.log("counter ready");', 'console.log("zähler 🍅 ready");'));
 
+const COUNTER = (step) => [
+  'Here is your counter.\n\n<kiln-artifact id="counter" kind="html" title="Counter">\n',
+  '<!DOCTYPE html>\n<html>\n<body>\n<button id="inc">Add</button> <span id="n">0</span>\n<script>\n',
+  `let n = 0;\ndocument.getElementById("inc").onclick = () => {\n  n += ${step}; document.getElementById("n").textContent = n; console.log("count " + n);\n};\n`,
+  'console.log("counter ready");\n</script>\n</body>\n</html>\n</kiln-artifact>\n',
+];
+const BAD_EDIT = [
+  'Done: it counts by two now.\n\n<kiln-edit id="counter">\n<<<<<<< SEARCH\n',
+  '  count += 1;\n=======\n  count += 2;\n>>>>>>> REPLACE\n</kiln-edit>\n',
+];
+
+/** What `patchy` answers, from the conversation it is sent. */
+function patchyReply(json) {
+  const messages = json.messages ?? [];
+  const last = messages.filter((m) => m.role === 'user').pop();
+  const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? '');
+  if (text.includes('was not applied')) return ['Here is the whole app again.\n\n', ...COUNTER(2).slice(1)];
+  return messages.some((m) => m.role === 'assistant') ? BAD_EDIT : COUNTER(1);
+}
+
 /** The reply `buggy` streams: the counter app, calling a function that does not exist. */
 export const BUGGY_REPLY = APP_REPLY.map((p) => p.replace('console.log("counter ready");', 'console.log("counter ready");\nnotDefinedAnywhere();'));
 
@@ -104,7 +126,8 @@ export async function startReplay() {
       res.writeHead(200, { ...cors, 'content-type': ollama ? 'application/x-ndjson' : 'text/event-stream' });
       if (format === 'anthropic') res.write(anthropicStart);
       const parts = model === 'slow' ? APP_REPLY.join('').match(/[\s\S]{1,12}/g)
-        : model === 'utf8' ? UTF8_REPLY : model === 'buggy' ? BUGGY_REPLY : APP_REPLY;
+        : model === 'utf8' ? UTF8_REPLY : model === 'buggy' ? BUGGY_REPLY
+          : model === 'patchy' ? patchyReply(json) : APP_REPLY;
       const half = Math.floor(parts.length / 2);
       const cut = model === 'cut' || (model === 'cut-once' && nth === 1);
       const chunk = { ollama: ollamaLine, openai: openaiChunk, anthropic: anthropicDelta, gemini: geminiChunk }[format];

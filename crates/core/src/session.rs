@@ -13,7 +13,7 @@ use thiserror::Error;
 use crate::artifact::ArtifactSet;
 use crate::extract::{ExtractReport, Extractor};
 use crate::prompt::Prompt;
-use crate::protocol::SYSTEM_PROMPT;
+use crate::protocol::{SYSTEM_PROMPT, edit_feedback};
 use crate::provider::{
     ChatRequest, DecodeError, Endpoint, EndpointError, HttpRequest, Message, Protocol,
     ProviderError, RequestError, StopReason, StreamDecoder, StreamEvent, Usage,
@@ -356,6 +356,14 @@ impl Turn {
         self.extractor.report()
     }
 
+    /// The message that asks the model to write the artifact again in full when an edit in
+    /// this reply was refused (`protocol::edit_feedback` for the first refusal). The studio
+    /// sends it once, automatically, after a reply that ended normally; the rewrite it asks for
+    /// replaces the refused edit.
+    pub fn repair_prompt(&self) -> Option<String> {
+        self.extractor.rejections().first().map(edit_feedback)
+    }
+
     /// What the preview should run now: the artifact being written if it is one the preview
     /// runs (content so far), otherwise the newest runnable artifact of this reply.
     pub fn live(&self) -> Option<Runnable> {
@@ -489,6 +497,39 @@ mod tests {
         session.commit(turn);
         assert_eq!(session.messages().len(), 2);
         assert_eq!(session.artifacts().len(), 1);
+    }
+
+    #[test]
+    fn a_refused_edit_gives_a_repair_prompt_and_a_good_one_none() {
+        let mut session = Session::new();
+        let mut turn = session
+            .begin(&openai(), &Prompt::parse("a counter").unwrap())
+            .unwrap();
+        let create = "<kiln-artifact id=\"counter\" kind=\"html\" title=\"Counter\">\n<button>Count</button>\n</kiln-artifact>\n";
+        turn.feed(sse(&[create], true).as_bytes());
+        turn.finish();
+        assert_eq!(turn.repair_prompt(), None);
+        session.commit(turn);
+
+        let mut turn = session
+            .begin(&openai(), &Prompt::parse("say Add").unwrap())
+            .unwrap();
+        let bad = "<kiln-edit id=\"counter\">\n<<<<<<< SEARCH\n<button>Nope</button>\n=======\n<button>Add</button>\n>>>>>>> REPLACE\n</kiln-edit>\n";
+        turn.feed(sse(&[bad], true).as_bytes());
+        assert_eq!(turn.finish(), Ending::Complete);
+        let repair = turn.repair_prompt().unwrap();
+        assert!(
+            repair.starts_with("Your edit was not applied (find block 1 of 1 matches 0 times")
+                && repair.contains("<kiln-artifact id=\"counter\">"),
+            "{repair}"
+        );
+        // The repair prompt is an ordinary prompt the next turn can send.
+        session.commit(turn);
+        assert!(
+            session
+                .begin(&openai(), &Prompt::parse(&repair).unwrap())
+                .is_ok()
+        );
     }
 
     #[test]

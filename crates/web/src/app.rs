@@ -190,10 +190,17 @@ pub fn App() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
 
+    // A refused edit is sent back to the model once, automatically, asking for the whole
+    // artifact: `pending_repair` holds that message until the turn has ended, and
+    // `repair_turn` marks the turn it starts so that its own refusals are not sent again.
+    let pending_repair = RwSignal::new(None::<String>);
+    let repair_turn = StoredValue::new(false);
     let send = move || {
         if streaming.get_untracked() {
             return;
         }
+        let is_repair = repair_turn.get_value();
+        repair_turn.set_value(false);
         let prompt = match Prompt::parse(&draft.get_untracked()) {
             Ok(p) => p,
             Err(e) => return set_status.set(Status::Invalid(e)),
@@ -350,6 +357,9 @@ pub fn App() -> impl IntoView {
                     (Ok(()), Ending::Complete) => "Done.".to_owned(),
                     (Ok(()), other) => other.describe(),
                 };
+                let repair = matches!((&result, &ending), (Ok(()), Ending::Complete))
+                    .then(|| t.repair_prompt())
+                    .flatten();
                 session.update_value(|sess| sess.commit(t));
                 let empty_reply = conversation.with_untracked(|c| {
                     c.last()
@@ -361,13 +371,37 @@ pub fn App() -> impl IntoView {
                         c.pop();
                     });
                 }
-                set_status.set(Status::Ended(message));
+                match repair {
+                    Some(prompt) if !is_repair => {
+                        set_status.set(Status::Ended(
+                            "The model's edit did not apply; asking it to write the whole artifact again…"
+                                .to_owned(),
+                        ));
+                        pending_repair.set(Some(prompt));
+                    }
+                    Some(_) => set_status.set(Status::Ended(
+                        "The model's edit did not apply again; the previous version is kept. Ask again in other words, or ask for the whole app."
+                            .to_owned(),
+                    )),
+                    None => set_status.set(Status::Ended(message)),
+                }
             }
             progress.update(|p| p.now_ms = browser::now_ms());
             streaming.set(false);
             abort.set_value(None);
         });
     };
+    Effect::new(move |_| {
+        if streaming.get() {
+            return;
+        }
+        if let Some(prompt) = pending_repair.get() {
+            pending_repair.set(None);
+            repair_turn.set_value(true);
+            set_draft.set(prompt);
+            send();
+        }
+    });
     let stop = move |_| {
         abort.with_value(|a| {
             if let Some(a) = a {
