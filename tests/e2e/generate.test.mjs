@@ -61,7 +61,7 @@ describe('generating with a model', () => {
     });
   });
 
-  test('a refused edit is sent back once, and the whole app the model writes then runs', async () => {
+  test('a refused edit is sent back once; the rewrite runs; versions show, diff and restore', async () => {
     await withPage(browser, 'generate-repair', VIEWPORTS.desktop, async (page) => {
       await openStudio(page, server.url);
       await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'patchy' });
@@ -85,6 +85,40 @@ describe('generating with a model', () => {
       // The rewrite is what runs now: it counts by two.
       await artifactFrame(page).locator('#inc').click();
       await waitForConsole(page, 'count 2');
+
+      // Versions: v1 and the rewrite; their diff; showing v1; restoring it as v3.
+      await page.getByTestId('tab-versions').click();
+      assert.equal(await page.getByTestId('versions-count').innerText(), '2');
+      assert.equal(await page.getByTestId('diff-stats').innerText(), 'v1 → v2: 1 added, 1 removed');
+      const changed = await page.locator('[data-testid=diff-view] .diff-add, [data-testid=diff-view] .diff-del').allInnerTexts();
+      assert.deepEqual(changed.map((l) => l.trim()), [
+        '-   n += 1; document.getElementById("n").textContent = n; console.log("count " + n);',
+        '+   n += 2; document.getElementById("n").textContent = n; console.log("count " + n);',
+      ]);
+      // Showing a version runs it in the Preview tab.
+      await page.getByTestId('version-1').click();
+      await waitForConsole(page, 'counter ready');
+      await artifactFrame(page).locator('#inc').click();
+      await waitForConsole(page, 'count 1');
+      await page.getByTestId('tab-versions').click();
+      assert.equal(await page.getByTestId('version-1').getAttribute('aria-pressed'), 'true');
+      await page.getByTestId('restore-version').click();
+      await waitForStatus(page, /^Restored v1 as v3/);
+      assert.equal(await page.getByTestId('versions-count').innerText(), '3');
+      await page.getByTestId('tab-versions').click();
+      assert.equal(await page.getByTestId('version-3').getAttribute('aria-pressed'), 'true');
+      assert.equal(await page.getByTestId('restore-version').count(), 0);
+      // Any two versions compare: v2 with v3 is the change back.
+      await page.getByTestId('diff-from').selectOption('2');
+      await page.getByTestId('diff-to').selectOption('3');
+      assert.equal(await page.getByTestId('diff-stats').innerText(), 'v2 → v3: 1 added, 1 removed');
+      // The next message tells the model which version is current.
+      replay.requests.length = 0;
+      await send(page, 'thanks');
+      await waitForStatus(page, /^(Done\.|The model's edit)/);
+      const sent = JSON.parse(replay.requests.find((r) => r.method === 'POST').body).messages.at(-1).content;
+      assert.match(sent, /^\(I restored version 1 of "counter"\. This is now its current text; edit this one\.\)\n<kiln-artifact id="counter"/);
+      assert.match(sent, /n \+= 1;[\s\S]*thanks$/);
     });
   });
 

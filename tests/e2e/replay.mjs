@@ -68,8 +68,8 @@ export const UTF8_REPLY = APP_REPLY.map((p) => p
   .replace('<h1 id="title">Counter</h1>', '<h1 id="title">Zähler — 计数器 🍅</h1>')
   .replace('console.log("counter ready");', 'console.log("zähler 🍅 ready");'));
 
-const COUNTER = (step) => [
-  'Here is your counter.\n\n<kiln-artifact id="counter" kind="html" title="Counter">\n',
+const COUNTER = (step, intro = 'Here is your counter.') => [
+  `${intro}\n\n<kiln-artifact id="counter" kind="html" title="Counter">\n`,
   '<!DOCTYPE html>\n<html>\n<body>\n<button id="inc">Add</button> <span id="n">0</span>\n<script>\n',
   `let n = 0;\ndocument.getElementById("inc").onclick = () => {\n  n += ${step}; document.getElementById("n").textContent = n; console.log("count " + n);\n};\n`,
   'console.log("counter ready");\n</script>\n</body>\n</html>\n</kiln-artifact>\n',
@@ -84,7 +84,7 @@ function patchyReply(json) {
   const messages = json.messages ?? [];
   const last = messages.filter((m) => m.role === 'user').pop();
   const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? '');
-  if (text.includes('was not applied')) return ['Here is the whole app again.\n\n', ...COUNTER(2).slice(1)];
+  if (text.includes('was not applied')) return COUNTER(2, 'Here is the whole app again.');
   return messages.some((m) => m.role === 'assistant') ? BAD_EDIT : COUNTER(1);
 }
 

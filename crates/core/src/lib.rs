@@ -6,6 +6,7 @@
 
 pub mod artifact;
 pub mod deploy;
+pub mod diff;
 pub mod edit;
 pub mod extract;
 pub mod policy;

@@ -114,6 +114,9 @@ pub fn browser_note(protocol: Protocol) -> &'static str {
 pub struct Session {
     messages: Vec<Message>,
     artifacts: ArtifactSet,
+    /// Told to the model with the next prompt: an artifact the person changed outside the
+    /// conversation (a restored version), in full, so that edits match what is current.
+    note: Option<String>,
 }
 
 impl Session {
@@ -126,22 +129,7 @@ impl Session {
     /// model is shown it as its own earlier reply in the Kiln protocol, so the first prompt can
     /// edit it by id.
     pub fn with_artifact(id: &str, artifact: crate::artifact::Artifact) -> Self {
-        let attr = |v: &str| v.replace('&', "&amp;").replace('"', "&quot;");
-        let mut tag = format!(
-            "<kiln-artifact id=\"{}\" kind=\"{}\"",
-            attr(id),
-            artifact.kind.as_str()
-        );
-        if let Some(t) = &artifact.title {
-            tag.push_str(&format!(" title=\"{}\"", attr(t)));
-        }
-        if let Some(l) = &artifact.language {
-            tag.push_str(&format!(" language=\"{}\"", attr(l)));
-        }
-        let reply = format!(
-            "{tag}>\n{}\n</kiln-artifact>",
-            artifact.content.trim_end_matches('\n')
-        );
+        let reply = artifact_block(id, &artifact);
         let mut artifacts = ArtifactSet::new();
         artifacts.push(id, artifact);
         Self {
@@ -150,7 +138,22 @@ impl Session {
                 Message::assistant(reply),
             ],
             artifacts,
+            note: None,
         }
+    }
+
+    /// Makes version `n` of `id` current again by adding it as the newest version, and tells
+    /// the model so with the next prompt. Returns the new version's number, or `None` when
+    /// there is no such version.
+    pub fn restore(&mut self, id: &str, n: u32) -> Option<u32> {
+        let old = self.artifacts.get(id)?.version(n)?.clone();
+        let note = format!(
+            "(I restored version {n} of \"{id}\". This is now its current text; edit this one.)\n{}",
+            artifact_block(id, &old)
+        );
+        let new = self.artifacts.push(id, old);
+        self.note = Some(note);
+        Some(new)
     }
 
     /// The conversation so far, oldest first.
@@ -167,7 +170,11 @@ impl Session {
     pub fn begin(&self, settings: &ModelSettings, prompt: &Prompt) -> Result<Turn, SettingsError> {
         let endpoint = settings.endpoint()?;
         let mut messages = self.messages.clone();
-        messages.push(Message::user(prompt.as_str()));
+        let said = match &self.note {
+            Some(note) => format!("{note}\n\n{}", prompt.as_str()),
+            None => prompt.as_str().to_owned(),
+        };
+        messages.push(Message::user(said.clone()));
         let chat = ChatRequest {
             model: settings.model.trim().to_owned(),
             system: SYSTEM_PROMPT.to_owned(),
@@ -180,7 +187,7 @@ impl Session {
             decoder: endpoint.protocol().decoder(),
             endpoint,
             request,
-            prompt: prompt.as_str().to_owned(),
+            prompt: said,
             extractor: Extractor::with_artifacts(self.artifacts.clone()),
             reply: String::new(),
             usage: Usage::default(),
@@ -201,7 +208,28 @@ impl Session {
         self.messages.push(Message::user(turn.prompt));
         self.messages.push(Message::assistant(turn.reply));
         self.artifacts = turn.extractor.into_set();
+        self.note = None;
     }
+}
+
+/// An artifact written as a Kiln block, as the model would have written it.
+fn artifact_block(id: &str, artifact: &crate::artifact::Artifact) -> String {
+    let attr = |v: &str| v.replace('&', "&amp;").replace('"', "&quot;");
+    let mut tag = format!(
+        "<kiln-artifact id=\"{}\" kind=\"{}\"",
+        attr(id),
+        artifact.kind.as_str()
+    );
+    if let Some(t) = &artifact.title {
+        tag.push_str(&format!(" title=\"{}\"", attr(t)));
+    }
+    if let Some(l) = &artifact.language {
+        tag.push_str(&format!(" language=\"{}\"", attr(l)));
+    }
+    format!(
+        "{tag}>\n{}\n</kiln-artifact>",
+        artifact.content.trim_end_matches('\n')
+    )
 }
 
 /// What one chunk of bytes changed.
@@ -497,6 +525,50 @@ mod tests {
         session.commit(turn);
         assert_eq!(session.messages().len(), 2);
         assert_eq!(session.artifacts().len(), 1);
+    }
+
+    #[test]
+    fn a_restored_version_is_current_and_the_model_is_told_once() {
+        let mut session = Session::new();
+        for (prompt, button) in [("a counter", "Count"), ("say Add", "Add")] {
+            let mut turn = session
+                .begin(&openai(), &Prompt::parse(prompt).unwrap())
+                .unwrap();
+            let reply = format!(
+                "<kiln-artifact id=\"counter\" kind=\"html\">\n<button>{button}</button>\n</kiln-artifact>\n"
+            );
+            turn.feed(sse(&[reply.as_str()], true).as_bytes());
+            turn.finish();
+            session.commit(turn);
+        }
+        assert_eq!(session.restore("counter", 9), None);
+        assert_eq!(session.restore("nope", 1), None);
+        assert_eq!(session.restore("counter", 1), Some(3));
+        let (n, latest) = session.artifacts().latest("counter").unwrap();
+        assert_eq!(
+            (n, latest.content.as_str()),
+            (3, "<button>Count</button>\n")
+        );
+        // The next request carries the restored text before the prompt; an edit of it applies.
+        let mut turn = session
+            .begin(&openai(), &Prompt::parse("make it green").unwrap())
+            .unwrap();
+        let body = turn.request().body.clone().unwrap();
+        assert!(
+            body.contains("I restored version 1 of \\\"counter\\\""),
+            "{body}"
+        );
+        assert!(body.contains("make it green"));
+        let edit = "<kiln-edit id=\"counter\">\n<<<<<<< SEARCH\n<button>Count</button>\n=======\n<button class=\"green\">Count</button>\n>>>>>>> REPLACE\n</kiln-edit>\n";
+        turn.feed(sse(&[edit], true).as_bytes());
+        turn.finish();
+        assert_eq!(turn.repair_prompt(), None);
+        session.commit(turn);
+        let turn = session
+            .begin(&openai(), &Prompt::parse("thanks").unwrap())
+            .unwrap();
+        let body = turn.request().body.clone().unwrap();
+        assert_eq!(body.matches("I restored version").count(), 1, "said once");
     }
 
     #[test]

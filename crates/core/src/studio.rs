@@ -105,6 +105,20 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
     Err(PasteError::NothingFound)
 }
 
+/// A stored version of the artifact `id`, ready for the preview (the Versions view shows old
+/// versions through this). `None` for an unfinished React component or Mermaid diagram.
+pub fn runnable_of_version(id: &str, artifact: &Artifact) -> Option<Runnable> {
+    Some(Runnable {
+        key: id.to_owned(),
+        title: display_title(artifact),
+        kind: artifact.kind,
+        source: artifact.content.clone(),
+        html: runnable_html(artifact)?,
+        complete: artifact.complete,
+        language: artifact.language.clone(),
+    })
+}
+
 /// The artifact a share link carries, ready for the preview.
 pub fn runnable_from_shared(shared: &SharedArtifact) -> Result<Runnable, PasteError> {
     let artifact = Artifact {

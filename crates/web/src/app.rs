@@ -12,7 +12,9 @@ use kiln_core::protocol::CONTINUE_PROMPT;
 use kiln_core::provider::{RetryDecision, RetryPolicy};
 use kiln_core::session::{Ending, ModelSettings, Session, Turn, preview_due};
 use kiln_core::share::SharedArtifact;
-use kiln_core::studio::{PasteError, Runnable, runnable_from_paste, runnable_from_shared};
+use kiln_core::studio::{
+    PasteError, Runnable, runnable_from_paste, runnable_from_shared, runnable_of_version,
+};
 use leptos::prelude::*;
 
 use crate::browser;
@@ -128,6 +130,9 @@ pub fn App() -> impl IntoView {
     let progress = RwSignal::new(Progress::default());
     let streaming = RwSignal::new(false);
     let session = StoredValue::new_local(Session::new());
+    let session_rev = RwSignal::new(0u32);
+    // The version the preview shows when it is not the newest (the Versions tab).
+    let viewing = RwSignal::new(None::<u32>);
     let turn = StoredValue::new_local(None::<Turn>);
     let abort = StoredValue::new_local(None::<web_sys::AbortController>);
     let share_open = RwSignal::new(false);
@@ -171,6 +176,7 @@ pub fn App() -> impl IntoView {
                 content: a.content,
             };
             session.set_value(Session::with_artifact("shared", artifact));
+            session_rev.update(|r| *r += 1);
             shared.set(None);
             clear_address();
             set_status.set(Status::Ended(
@@ -283,6 +289,7 @@ pub fn App() -> impl IntoView {
                 });
                 if let Some(r) = live {
                     *last_preview = Some(browser::now_ms());
+                    viewing.set(None);
                     set_runnable.set(Some(r));
                 }
             };
@@ -327,6 +334,7 @@ pub fn App() -> impl IntoView {
             if let Some(mut t) = finished {
                 let ending = t.finish();
                 if let Some(r) = t.live() {
+                    viewing.set(None);
                     set_runnable.set(Some(r));
                 }
                 let partial = !t.reply().is_empty();
@@ -361,6 +369,7 @@ pub fn App() -> impl IntoView {
                     .then(|| t.repair_prompt())
                     .flatten();
                 session.update_value(|sess| sess.commit(t));
+                session_rev.update(|r| *r += 1);
                 let empty_reply = conversation.with_untracked(|c| {
                     c.last()
                         .is_some_and(|e| !e.user && e.text.with_untracked(String::is_empty))
@@ -390,6 +399,43 @@ pub fn App() -> impl IntoView {
             streaming.set(false);
             abort.set_value(None);
         });
+    };
+    // Versions of the artifact in the preview. The session is not reactive, so `session_rev`
+    // counts its changes.
+    let versions = Signal::derive(move || {
+        session_rev.track();
+        let key = runnable.with(|r| r.as_ref().map(|r| r.key.clone()));
+        key.and_then(|k| {
+            session.with_value(|s| s.artifacts().get(&k).map(|h| h.versions().to_vec()))
+        })
+        .unwrap_or_default()
+    });
+    let show_version = move |n: u32| {
+        let Some(key) = runnable.with_untracked(|r| r.as_ref().map(|r| r.key.clone())) else {
+            return;
+        };
+        let newest = versions.with_untracked(Vec::len);
+        let shown = session.with_value(|s| {
+            let v = s.artifacts().get(&key)?.version(n)?;
+            runnable_of_version(&key, v)
+        });
+        if let Some(r) = shown {
+            viewing.set((n as usize != newest).then_some(n));
+            set_runnable.set(Some(r));
+        }
+    };
+    let restore_version = move |n: u32| {
+        let Some(key) = runnable.with_untracked(|r| r.as_ref().map(|r| r.key.clone())) else {
+            return;
+        };
+        let restored = session.try_update_value(|s| s.restore(&key, n)).flatten();
+        if let Some(new) = restored {
+            session_rev.update(|r| *r += 1);
+            show_version(new);
+            set_status.set(Status::Ended(format!(
+                "Restored v{n} as v{new}; your next message edits it."
+            )));
+        }
     };
     Effect::new(move |_| {
         if streaming.get() {
@@ -549,6 +595,10 @@ pub fn App() -> impl IntoView {
                         set_draft.set(prompt);
                         send();
                     })
+                    versions=versions
+                    viewing=viewing.into()
+                    on_show_version=Callback::new(show_version)
+                    on_restore=Callback::new(restore_version)
                 />
             </main>
         </div>

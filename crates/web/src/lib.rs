@@ -10,6 +10,7 @@ mod preview;
 mod settings;
 mod share;
 mod transport;
+mod versions;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -35,6 +35,7 @@ enum Tab {
     Preview,
     Code,
     Console,
+    Versions,
 }
 
 /// The live connection to one frame; dropping it closes the port and frees the callback.
@@ -110,6 +111,14 @@ pub fn Preview(
     can_run: Signal<bool>,
     /// Asks the model to fix the captured errors (the Fix button); gets the prompt to send.
     on_fix: Callback<String>,
+    /// The current artifact's versions, oldest first.
+    versions: Signal<Vec<kiln_core::artifact::Artifact>>,
+    /// The version shown, when it is not the newest.
+    viewing: Signal<Option<u32>>,
+    /// Shows version n.
+    on_show_version: Callback<u32>,
+    /// Makes version n the newest again.
+    on_restore: Callback<u32>,
 ) -> impl IntoView {
     let run_output = RwSignal::new(None::<Result<RunResult, String>>);
     let running = RwSignal::new(false);
@@ -425,6 +434,10 @@ pub fn Preview(
                             "Console"
                             <span class="count" data-testid="console-count">{move || console.with(Vec::len)}</span>
                         </button>
+                        <button role="tab" data-testid="tab-versions" class:active=move || tab.get() == Tab::Versions on:click=move |_| tab.set(Tab::Versions)>
+                            "Versions"
+                            <span class="count" data-testid="versions-count">{move || versions.with(Vec::len)}</span>
+                        </button>
                     </div>
                     <button class="secondary small" data-testid="share-button" on:click=move |_| share_open.set(true)>"Share"</button>
                     <button class="secondary small" data-testid="artifact-download" title="Download the app as a single file" on:click=move |_| {
@@ -497,6 +510,9 @@ pub fn Preview(
                         }>"Copy code"</button>
                     </div>
                     <pre class="code" data-testid="code-view"><code>{move || runnable.with(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default())}</code></pre>
+                </Show>
+                <Show when=move || tab.get() == Tab::Versions>
+                    <crate::versions::VersionsView versions=versions viewing=viewing on_show=on_show_version on_restore=on_restore/>
                 </Show>
                 <Show when=move || tab.get() == Tab::Console>
                     <Show when=move || console.with(|c| c.iter().any(|l| l.level == "error"))>
