@@ -122,6 +122,33 @@ describe('generating with a model', () => {
     });
   });
 
+  test('automatic fix, when turned on, sends the errors at most twice after a message', async () => {
+    await withPage(browser, 'generate-auto-fix', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      // A working app first, to reach the Console tab and its switch.
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'ok' });
+      await send(page, 'a counter');
+      await waitForStatus(page, /^Done\./);
+      await page.getByTestId('tab-console').click();
+      assert.equal(await page.getByTestId('auto-fix').isChecked(), false, 'off by default');
+      await page.getByTestId('auto-fix').check();
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'buggy' });
+      replay.requests.length = 0;
+      await send(page, 'a counter that throws');
+      // `buggy` never fixes anything: the message, then two automatic fixes, then it stops.
+      await waitForStatus(page, /still shows errors after 2 automatic fixes/, 30_000);
+      await page.waitForTimeout(1_500);
+      const posts = replay.requests.filter((r) => r.method === 'POST');
+      assert.equal(posts.length, 3);
+      for (const p of posts.slice(1)) {
+        const last = JSON.parse(p.body).messages.at(-1).content;
+        assert.match(last, /^The app shows these errors when it runs:\n- .*notDefinedAnywhere/);
+      }
+      // The switch is kept in this browser.
+      assert.equal(await page.evaluate(() => localStorage.getItem('kiln.autofix')), 'on');
+    });
+  });
+
   test('Stop keeps what arrived; a dropped connection keeps the partial app', async () => {
     await withPage(browser, 'generate-stop-and-cut', VIEWPORTS.desktop, async (page) => {
       await openStudio(page, server.url);

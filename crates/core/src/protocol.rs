@@ -197,6 +197,39 @@ pub fn fix_prompt(errors: &[String], code: &str) -> String {
     prompt
 }
 
+/// Automatic fixes the studio sends in a row at most. Each fix makes a new version, so a limit
+/// per version alone would let a model that never fixes anything loop forever; the count is
+/// of fixes since the person last sent a message themselves, which is what "per version they
+/// asked for" means in practice.
+pub const AUTO_FIX_LIMIT: u32 = 2;
+
+/// The automatic-fix budget: [`AUTO_FIX_LIMIT`] tries, refilled by the person's own message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AutoFix {
+    used: u32,
+}
+
+impl AutoFix {
+    /// Takes one try if any is left.
+    pub fn take(&mut self) -> bool {
+        if self.used >= AUTO_FIX_LIMIT {
+            return false;
+        }
+        self.used += 1;
+        true
+    }
+
+    /// The person sent a message: the budget is full again.
+    pub fn refill(&mut self) {
+        self.used = 0;
+    }
+
+    /// Tries used since the last refill.
+    pub fn used(self) -> u32 {
+        self.used
+    }
+}
+
 /// What the studio's Continue button sends after a reply was cut off (a dropped connection, or
 /// the token limit). The whole artifact again, not the rest of it: a continuation would start
 /// mid-file, outside any fence, where no extractor can join it to the first half reliably.
@@ -230,6 +263,16 @@ mod tests {
         for example in [EXAMPLE_CREATE, EXAMPLE_EDIT, EXAMPLE_CODE] {
             assert!(SYSTEM_PROMPT.contains(example));
         }
+    }
+
+    #[test]
+    fn automatic_fixes_stop_after_the_limit_until_the_person_writes() {
+        let mut budget = AutoFix::default();
+        assert!(budget.take() && budget.take());
+        assert!(!budget.take() && !budget.take());
+        assert_eq!(budget.used(), AUTO_FIX_LIMIT);
+        budget.refill();
+        assert!(budget.take());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use kiln_core::artifact::Artifact;
 use kiln_core::deploy::{ClientConfig, is_server_proxy};
 use kiln_core::prompt::{Prompt, PromptError};
-use kiln_core::protocol::CONTINUE_PROMPT;
+use kiln_core::protocol::{AutoFix, CONTINUE_PROMPT};
 use kiln_core::provider::{RetryDecision, RetryPolicy};
 use kiln_core::session::{Ending, ModelSettings, Session, Turn, preview_due};
 use kiln_core::share::SharedArtifact;
@@ -201,12 +201,22 @@ pub fn App() -> impl IntoView {
     // `repair_turn` marks the turn it starts so that its own refusals are not sent again.
     let pending_repair = RwSignal::new(None::<String>);
     let repair_turn = StoredValue::new(false);
+    // Automatic fixes: a budget refilled by each message the person sends themselves.
+    let auto_fix = StoredValue::new(AutoFix::default());
+    let fix_turn = StoredValue::new(false);
+    // The key of the last artifact a model turn put in the preview: only those are fixed
+    // automatically (not pasted, shared or example apps).
+    let model_key = StoredValue::new(None::<String>);
     let send = move || {
         if streaming.get_untracked() {
             return;
         }
         let is_repair = repair_turn.get_value();
         repair_turn.set_value(false);
+        if !is_repair && !fix_turn.get_value() {
+            auto_fix.update_value(AutoFix::refill);
+        }
+        fix_turn.set_value(false);
         let prompt = match Prompt::parse(&draft.get_untracked()) {
             Ok(p) => p,
             Err(e) => return set_status.set(Status::Invalid(e)),
@@ -335,6 +345,7 @@ pub fn App() -> impl IntoView {
                 let ending = t.finish();
                 if let Some(r) = t.live() {
                     viewing.set(None);
+                    model_key.set_value(Some(r.key.clone()));
                     set_runnable.set(Some(r));
                 }
                 let partial = !t.reply().is_empty();
@@ -592,6 +603,24 @@ pub fn App() -> impl IntoView {
                     show_code=show_code
                     can_run=can_run
                     on_fix=Callback::new(move |prompt: String| {
+                        set_draft.set(prompt);
+                        send();
+                    })
+                    on_auto_fix=Callback::new(move |prompt: String| {
+                        // Only for the model's own artifacts, between turns, within the budget.
+                        let ours = runnable.with_untracked(|r| r.as_ref().map(|r| r.key.clone()))
+                            .is_some_and(|k| model_key.with_value(|m| m.as_deref() == Some(k.as_str())));
+                        if !ours || streaming.get_untracked() || pending_repair.with_untracked(Option::is_some) {
+                            return;
+                        }
+                        if !auto_fix.try_update_value(AutoFix::take).unwrap_or(false) {
+                            set_status.set(Status::Ended(format!(
+                                "The app still shows errors after {} automatic fixes; use Fix, or describe the problem.",
+                                kiln_core::protocol::AUTO_FIX_LIMIT
+                            )));
+                            return;
+                        }
+                        fix_turn.set_value(true);
                         set_draft.set(prompt);
                         send();
                     })

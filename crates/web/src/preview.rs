@@ -51,6 +51,11 @@ impl Drop for Connection {
     }
 }
 
+/// Where the automatic-fix switch is kept in this browser.
+const AUTO_FIX_KEY: &str = "kiln.autofix";
+/// How long errors are gathered after the first before an automatic fix is sent.
+const AUTO_FIX_SETTLE_MS: u64 = 800;
+
 fn consent_key(artifact: &str) -> String {
     format!("kiln.consent.{artifact}")
 }
@@ -111,6 +116,9 @@ pub fn Preview(
     can_run: Signal<bool>,
     /// Asks the model to fix the captured errors (the Fix button); gets the prompt to send.
     on_fix: Callback<String>,
+    /// The same, sent without a click when automatic fixing is on; the page decides whether
+    /// the budget allows it.
+    on_auto_fix: Callback<String>,
     /// The current artifact's versions, oldest first.
     versions: Signal<Vec<kiln_core::artifact::Artifact>>,
     /// The version shown, when it is not the newest.
@@ -159,6 +167,10 @@ pub fn Preview(
         can_run.get() && runnable.with(|r| r.as_ref().is_some_and(|r| host_language(r).is_some()))
     };
     let tab = RwSignal::new(Tab::Preview);
+    // Automatic fixing: off unless the person turned it on (kept in this browser). Errors are
+    // collected for a moment after the first one, so one fix carries them together.
+    let auto_fix = RwSignal::new(browser::load(AUTO_FIX_KEY).as_deref() == Some("on"));
+    let fix_armed = StoredValue::new(false);
     Effect::new(move |prev: Option<u32>| {
         let n = show_code.get();
         if prev.is_some_and(|p| p != n) {
@@ -189,6 +201,33 @@ pub fn Preview(
             tab.set(Tab::Preview);
             run_id.update(|n| *n += 1);
         }
+    });
+
+    Effect::new(move |_| {
+        let errors = console.with(|c| c.iter().filter(|l| l.level == "error").count());
+        if errors == 0 {
+            fix_armed.set_value(true);
+            return;
+        }
+        let complete = runnable.with_untracked(|r| r.as_ref().is_some_and(|r| r.complete));
+        if !auto_fix.get_untracked() || !complete || !fix_armed.get_value() {
+            return;
+        }
+        fix_armed.set_value(false);
+        leptos::task::spawn_local(async move {
+            browser::sleep(std::time::Duration::from_millis(AUTO_FIX_SETTLE_MS)).await;
+            let errors: Vec<String> = console.with_untracked(|c| {
+                c.iter()
+                    .filter(|l| l.level == "error")
+                    .map(|l| l.text.clone())
+                    .collect()
+            });
+            let code = runnable
+                .with_untracked(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default());
+            if !errors.is_empty() {
+                on_auto_fix.run(kiln_core::protocol::fix_prompt(&errors, &code));
+            }
+        });
     });
 
     let declared = Memo::new(move |_| {
@@ -527,6 +566,14 @@ pub fn Preview(
                             <span class="muted">"Sends these errors and the code to the model."</span>
                         </div>
                     </Show>
+                    <label class="run-bar muted">
+                        <input type="checkbox" data-testid="auto-fix" prop:checked=move || auto_fix.get() on:change=move |e| {
+                            let on = event_target_checked(&e);
+                            auto_fix.set(on);
+                            browser::save(AUTO_FIX_KEY, if on { "on" } else { "off" });
+                        }/>
+                        {format!(" Fix errors automatically (up to {} tries after each of your messages)", kiln_core::protocol::AUTO_FIX_LIMIT)}
+                    </label>
                     <ol class="console" data-testid="console-view">
                         {move || console.get().into_iter().map(|l| view! {
                             <li class=format!("console-line {}", l.level) data-testid="console-entry">
