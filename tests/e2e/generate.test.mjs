@@ -122,6 +122,46 @@ describe('generating with a model', () => {
     });
   });
 
+  test('code edited by hand in the editor becomes a new version and runs', async () => {
+    await withPage(browser, 'generate-hand-edit', VIEWPORTS.desktop, async (page, log) => {
+      const editorLoads = [];
+      page.on('request', (r) => { if (/\/editor-[0-9a-f]{16}\.js$/.test(r.url())) editorLoads.push(r.url()); });
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'patchy' });
+      await send(page, 'a counter');
+      await waitForStatus(page, /^Done\./);
+      await waitForConsole(page, 'counter ready');
+      assert.deepEqual(editorLoads, [], 'the editor loaded before it was needed');
+      await page.getByTestId('tab-code').click();
+      await page.getByTestId('edit-code').click();
+      const content = page.locator('[data-testid=code-editor] .cm-content');
+      await content.waitFor({ timeout: 15_000 });
+      assert.equal(editorLoads.length, 1);
+      // Highlighted as HTML: CodeMirror marks tag names.
+      assert.ok(await page.locator('[data-testid=code-editor] .cm-line span').count() > 5);
+      await content.click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.insertText('\n<script>console.log("edited by hand")</script>');
+      await page.getByTestId('save-edit').click();
+      await waitForStatus(page, /^Saved your edit as v2/);
+      await waitForConsole(page, 'edited by hand');
+      assert.equal(await page.getByTestId('versions-count').innerText(), '2');
+      // The model hears of it with the next message.
+      replay.requests.length = 0;
+      await send(page, 'make it blue');
+      await waitForStatus(page, /./);
+      for (let i = 0; i < 100 && !replay.requests.some((r) => r.method === 'POST'); i += 1) await page.waitForTimeout(50);
+      const sent = JSON.parse(replay.requests.find((r) => r.method === 'POST').body).messages.at(-1).content;
+      assert.match(sent, /^\(I edited "counter" by hand\. This is now its current text; edit this one\.\)/);
+      assert.match(sent, /edited by hand[\s\S]*make it blue$/);
+      assert.deepEqual(log.errors, []);
+      // CodeMirror styles itself through constructed style sheets and the CSSOM, which the
+      // page's CSP allows; one inline style it sets at start-up is refused (README: "Code
+      // editor"), and nothing else.
+      assert.ok(log.console.filter((m) => /Content Security Policy/.test(m.text)).length <= 1);
+    });
+  });
+
   test('automatic fix, when turned on, sends the errors at most twice after a message', async () => {
     await withPage(browser, 'generate-auto-fix', VIEWPORTS.desktop, async (page) => {
       await openStudio(page, server.url);

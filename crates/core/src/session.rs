@@ -142,6 +142,23 @@ impl Session {
         }
     }
 
+    /// Keeps `content`, edited by hand, as the newest version of `id` (same kind, title and
+    /// language as the version it was edited from), and tells the model with the next prompt.
+    /// Returns the new version's number, or `None` when there is no artifact `id`.
+    pub fn hand_edit(&mut self, id: &str, content: &str) -> Option<u32> {
+        let (_, latest) = self.artifacts.latest(id)?;
+        let mut edited = latest.clone();
+        edited.content = content.to_owned();
+        edited.complete = true;
+        let note = format!(
+            "(I edited \"{id}\" by hand. This is now its current text; edit this one.)\n{}",
+            artifact_block(id, &edited)
+        );
+        let new = self.artifacts.push(id, edited);
+        self.note = Some(note);
+        Some(new)
+    }
+
     /// Makes version `n` of `id` current again by adding it as the newest version, and tells
     /// the model so with the next prompt. Returns the new version's number, or `None` when
     /// there is no such version.
@@ -569,6 +586,36 @@ mod tests {
             .unwrap();
         let body = turn.request().body.clone().unwrap();
         assert_eq!(body.matches("I restored version").count(), 1, "said once");
+    }
+
+    #[test]
+    fn a_hand_edit_is_a_new_version_the_model_is_told_about() {
+        let mut session = Session::new();
+        let mut turn = session
+            .begin(&openai(), &Prompt::parse("a counter").unwrap())
+            .unwrap();
+        let reply = "<kiln-artifact id=\"counter\" kind=\"html\" title=\"Counter\">\n<button>Count</button>\n</kiln-artifact>\n";
+        turn.feed(sse(&[reply], true).as_bytes());
+        turn.finish();
+        session.commit(turn);
+        assert_eq!(session.hand_edit("nope", "x"), None);
+        assert_eq!(
+            session.hand_edit("counter", "<button>Tally</button>\n"),
+            Some(2)
+        );
+        let (_, v2) = session.artifacts().latest("counter").unwrap();
+        assert_eq!(
+            (v2.content.as_str(), v2.title.as_deref()),
+            ("<button>Tally</button>\n", Some("Counter"))
+        );
+        let turn = session
+            .begin(&openai(), &Prompt::parse("bigger").unwrap())
+            .unwrap();
+        let body = turn.request().body.clone().unwrap();
+        assert!(
+            body.contains("I edited \\\"counter\\\" by hand") && body.contains("Tally"),
+            "{body}"
+        );
     }
 
     #[test]

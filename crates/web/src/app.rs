@@ -435,6 +435,36 @@ pub fn App() -> impl IntoView {
             set_runnable.set(Some(r));
         }
     };
+    // Code edited by hand: a new version of the model's artifact (the next message tells the
+    // model), or, for a pasted, shared or example app, just the app run again.
+    let hand_edit = move |text: String| {
+        let Some(current) = runnable.get_untracked() else {
+            return;
+        };
+        let saved = session
+            .try_update_value(|s| s.hand_edit(&current.key, &text))
+            .flatten();
+        if let Some(n) = saved {
+            session_rev.update(|r| *r += 1);
+            show_version(n);
+            set_status.set(Status::Ended(format!(
+                "Saved your edit as v{n}; your next message builds on it."
+            )));
+            return;
+        }
+        let artifact = Artifact {
+            id: None,
+            kind: current.kind,
+            title: Some(current.title.clone()),
+            language: current.language.clone(),
+            complete: true,
+            content: text,
+        };
+        if let Some(r) = runnable_of_version(&current.key, &artifact) {
+            set_runnable.set(Some(r));
+            set_status.set(Status::Ended("Running your edit.".to_owned()));
+        }
+    };
     let restore_version = move |n: u32| {
         let Some(key) = runnable.with_untracked(|r| r.as_ref().map(|r| r.key.clone())) else {
             return;
@@ -628,6 +658,7 @@ pub fn App() -> impl IntoView {
                     viewing=viewing.into()
                     on_show_version=Callback::new(show_version)
                     on_restore=Callback::new(restore_version)
+                    on_hand_edit=Callback::new(hand_edit)
                 />
             </main>
         </div>

@@ -5,6 +5,7 @@
 
 mod app;
 mod browser;
+mod editor;
 mod gallery;
 mod preview;
 mod settings;

@@ -127,6 +127,8 @@ pub fn Preview(
     on_show_version: Callback<u32>,
     /// Makes version n the newest again.
     on_restore: Callback<u32>,
+    /// Keeps code edited by hand in the Code tab as a new version, and runs it.
+    on_hand_edit: Callback<String>,
 ) -> impl IntoView {
     let run_output = RwSignal::new(None::<Result<RunResult, String>>);
     let running = RwSignal::new(false);
@@ -167,6 +169,41 @@ pub fn Preview(
         can_run.get() && runnable.with(|r| r.as_ref().is_some_and(|r| host_language(r).is_some()))
     };
     let tab = RwSignal::new(Tab::Preview);
+    // The Code tab's editor, open while `editing`.
+    let editing = RwSignal::new(false);
+    let editor_error = RwSignal::new(None::<String>);
+    let editor = StoredValue::new_local(None::<crate::editor::Editor>);
+    let editor_box = NodeRef::<leptos::html::Div>::new();
+    let open_editor = move |_| {
+        editing.set(true);
+        editor_error.set(None);
+        let Some((source, language)) = runnable.with_untracked(|r| {
+            r.as_ref().map(|r| {
+                let lang = r
+                    .language
+                    .clone()
+                    .unwrap_or_else(|| r.kind.as_str().to_owned());
+                (r.source.clone(), lang)
+            })
+        }) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            // Wait a tick for the editor's box to be in the page.
+            browser::sleep(std::time::Duration::from_millis(0)).await;
+            let Some(el) = editor_box.get_untracked() else {
+                return;
+            };
+            match crate::editor::Editor::open(&el, &source, &language).await {
+                Ok(e) => editor.set_value(Some(e)),
+                Err(e) => editor_error.set(Some(e)),
+            }
+        });
+    };
+    let close_editor = move || {
+        editor.set_value(None);
+        editing.set(false);
+    };
     // Automatic fixing: off unless the person turned it on (kept in this browser). Errors are
     // collected for a moment after the first one, so one fix carries them together.
     let auto_fix = RwSignal::new(browser::load(AUTO_FIX_KEY).as_deref() == Some("on"));
@@ -198,6 +235,8 @@ pub fn Preview(
             console.set(Vec::new());
             run_output.set(None);
             stopped.set(false);
+            editor.set_value(None);
+            editing.set(false);
             tab.set(Tab::Preview);
             run_id.update(|n| *n += 1);
         }
@@ -541,6 +580,21 @@ pub fn Preview(
                         })}
                     </Show>
                     <div class="run-bar">
+                        <Show
+                            when=move || editing.get()
+                            fallback=move || view! {
+                                <button class="secondary small" data-testid="edit-code" on:click=open_editor>"Edit"</button>
+                            }
+                        >
+                            <button class="send small" data-testid="save-edit" on:click=move |_| {
+                                let text = editor.with_value(|e| e.as_ref().map(crate::editor::Editor::text));
+                                if let Some(text) = text {
+                                    close_editor();
+                                    on_hand_edit.run(text);
+                                }
+                            }>"Save and run"</button>
+                            <button class="secondary small" data-testid="cancel-edit" on:click=move |_| close_editor()>"Cancel"</button>
+                        </Show>
                         <button class="secondary small" data-testid="copy-code" on:click=move |_| {
                             let code = runnable.with_untracked(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default());
                             if let Some(w) = web_sys::window() {
@@ -548,7 +602,11 @@ pub fn Preview(
                             }
                         }>"Copy code"</button>
                     </div>
-                    <pre class="code" data-testid="code-view"><code>{move || runnable.with(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default())}</code></pre>
+                    {move || editor_error.get().map(|e| view! { <p class="warn" data-testid="editor-error">{e}</p> })}
+                    <div class="code-editor" data-testid="code-editor" node_ref=editor_box class:hidden=move || !editing.get()></div>
+                    <Show when=move || !editing.get()>
+                        <pre class="code" data-testid="code-view"><code>{move || runnable.with(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default())}</code></pre>
+                    </Show>
                 </Show>
                 <Show when=move || tab.get() == Tab::Versions>
                     <crate::versions::VersionsView versions=versions viewing=viewing on_show=on_show_version on_restore=on_restore/>

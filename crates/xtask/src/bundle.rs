@@ -69,6 +69,21 @@ pub fn run(opts: &Options) -> Result<()> {
     report.push(emit(&out, &wasm_file, &wasm_bytes)?);
     report.push(emit(&out, &js_file, &js_bytes)?);
 
+    // The code editor (CodeMirror), loaded by the page only when someone edits code. The page
+    // learns its hashed name from a <meta> in index.html.
+    let editor_tmp = staging.join("editor.js");
+    let status = Command::new("node")
+        .arg(root.join("web/editor/build.mjs"))
+        .arg(&editor_tmp)
+        .current_dir(&root)
+        .status()
+        .context("running node web/editor/build.mjs (is Node.js installed, and `npm ci` done?)")?;
+    ensure!(status.success(), "web/editor/build.mjs failed ({status})");
+    let editor_bytes = fs::read(&editor_tmp).context("reading the editor build")?;
+    let editor_file = hashed_name("editor", "js", &editor_bytes);
+    html = html.replace("{{editor}}", &format!("./{editor_file}"));
+    report.push(emit(&out, &editor_file, &editor_bytes)?);
+
     for entry in fs::read_dir(root.join("web")).context("listing web/")? {
         let path = entry?.path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
