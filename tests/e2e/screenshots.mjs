@@ -1,34 +1,79 @@
-// Renders the README's screenshots from a running build: `node tests/e2e/screenshots.mjs`.
-// The reply comes from the local replay server (tests/e2e/replay.mjs), so no key is needed.
+// Makes the screenshots of the studio's main states in docs/screenshots/, desktop and phone,
+// through the real UI against the local replay provider (not part of the test suite):
+//
+//   node tests/e2e/screenshots.mjs        (needs a built kiln with the bundle, as the tests do)
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, startServer, VIEWPORTS, waitForConsole } from './harness.mjs';
+import {
+  artifactFrame, configure, launchBrowser, openStudio, send, startServer, VIEWPORTS,
+  waitForConsole, waitForStatus,
+} from './harness.mjs';
 import { startReplay } from './replay.mjs';
 
-const docs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const out = path.join(root, 'docs/screenshots');
+mkdirSync(out, { recursive: true });
 const server = await startServer();
 const replay = await startReplay();
 const browser = await launchBrowser();
-try {
-  for (const [name, viewport] of Object.entries(VIEWPORTS)) {
-    const page = await browser.newPage({ viewport });
-    await page.goto(server.url);
-    await page.getByTestId('settings-button').click();
-    await page.getByTestId('settings-provider').selectOption('openai');
-    await page.getByTestId('settings-base-url').fill(`${replay.origin}/v1`);
-    await page.getByTestId('settings-base-url').press('Tab');
-    await page.getByTestId('settings-model').fill('ok');
-    await page.getByTestId('settings-model').press('Tab');
-    await page.getByTestId('settings-button').click();
-    await page.getByTestId('prompt-input').fill('A counter with an Add button');
-    await page.getByTestId('prompt-input').press('Enter');
-    await waitForConsole(page, 'counter ready');
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(docs, `screenshot-${name}.png`) });
-    await page.close();
-  }
-} finally {
-  await browser.close();
-  await replay.close();
-  await server.stop();
+
+async function shoot(page, name) {
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: path.join(out, `${name}.png`) });
+  console.log(`docs/screenshots/${name}.png`);
 }
+
+for (const [device, viewport] of [['desktop', VIEWPORTS.desktop], ['phone', VIEWPORTS.phone]]) {
+  const context = await browser.newContext({ viewport, colorScheme: 'light' });
+  const page = await context.newPage();
+  await openStudio(page, server.url);
+  await page.getByTestId('example-card').first().waitFor();
+  await shoot(page, `${device}-1-first-visit-gallery`);
+
+  await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'patchy' });
+  await page.getByTestId('settings-button').click();
+  await send(page, 'a counter');
+  await waitForStatus(page, /^Done\./);
+  await waitForConsole(page, 'counter ready');
+  await shoot(page, `${device}-2-generated-app`);
+
+  await send(page, 'count by two');
+  for (let i = 0; i < 200 && replay.requests.filter((r) => r.method === 'POST').length < 3; i += 1) await page.waitForTimeout(50);
+  await waitForStatus(page, /^Done\./);
+  await page.getByTestId('tab-versions').click();
+  await shoot(page, `${device}-3-versions-and-diff`);
+  replay.requests.length = 0;
+
+  if (device === 'desktop') {
+    await page.getByTestId('tab-code').click();
+    await page.getByTestId('edit-code').click();
+    await page.locator('[data-testid=code-editor] .cm-content').waitFor();
+    await shoot(page, `${device}-4-code-editor`);
+    await page.getByTestId('cancel-edit').click();
+
+    const react = readFileSync(path.join(root, 'tests/e2e/kinds/react-recharts-dashboard.jsx'), 'utf8');
+    await page.getByTestId('prompt-input').fill(`<kiln-artifact id="dashboard" kind="react" title="Sales overview">\n${react}</kiln-artifact>\n`);
+    await page.getByTestId('run-pasted').click();
+    await page.waitForTimeout(500);
+    await artifactFrame(page).waitForSelector('html[data-kiln-rendered="ok"]', { timeout: 20_000 });
+    await shoot(page, `${device}-5-react-artifact`);
+
+    await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'buggy' });
+    await page.getByTestId('settings-button').click();
+    await send(page, 'a counter that throws');
+    await waitForStatus(page, /^Done\./);
+    await waitForConsole(page, 'notDefinedAnywhere');
+    await page.getByTestId('tab-console').click();
+    await shoot(page, `${device}-6-console-and-fix`);
+
+    await page.getByTestId('share-button').click();
+    await page.getByTestId('share-link').waitFor();
+    await shoot(page, `${device}-7-share-dialog`);
+  }
+  await context.close();
+}
+await browser.close();
+await replay.close?.();
+await server.stop();
+process.exit(0);
