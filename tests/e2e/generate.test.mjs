@@ -137,8 +137,9 @@ describe('generating with a model', () => {
       const content = page.locator('[data-testid=code-editor] .cm-content');
       await content.waitFor({ timeout: 15_000 });
       assert.equal(editorLoads.length, 1);
-      // Highlighted as HTML: CodeMirror marks tag names.
+      // Highlighted as HTML (CodeMirror marks tag names), and styled: the gutter is a column.
       assert.ok(await page.locator('[data-testid=code-editor] .cm-line span').count() > 5);
+      assert.equal(await page.locator('[data-testid=code-editor] .cm-gutters').evaluate((g) => getComputedStyle(g).display), 'flex');
       await content.click();
       await page.keyboard.press('Control+End');
       await page.keyboard.insertText('\n<script>console.log("edited by hand")</script>');
@@ -155,10 +156,10 @@ describe('generating with a model', () => {
       assert.match(sent, /^\(I edited "counter" by hand\. This is now its current text; edit this one\.\)/);
       assert.match(sent, /edited by hand[\s\S]*make it blue$/);
       assert.deepEqual(log.errors, []);
-      // CodeMirror styles itself through constructed style sheets and the CSSOM, which the
-      // page's CSP allows; one inline style it sets at start-up is refused (README: "Code
-      // editor"), and nothing else.
-      assert.ok(log.console.filter((m) => /Content Security Policy/.test(m.text)).length <= 1);
+      // CodeMirror styles itself with constructed style sheets in its shadow root, which the
+      // page's CSP allows: nothing is refused, and its styles apply (the gutter sits beside the
+      // text, not above it).
+      assert.deepEqual(log.console.filter((m) => /Content Security Policy/.test(m.text)), []);
     });
   });
 

@@ -27,9 +27,16 @@ window.kilnEditor = {
   /** Puts an editor holding `doc` into `parent`; `language` is a kind or a language name. */
   create(parent, doc, language) {
     const lang = LANGUAGES[String(language).toLowerCase()];
+    // Inside a shadow root CodeMirror styles itself with constructed style sheets; on the
+    // document it would add <style> elements, which the studio's CSP (style-src 'self')
+    // refuses, leaving the editor unstyled.
+    const shadow = parent.shadowRoot ?? parent.attachShadow({ mode: 'open' });
+    const host = document.createElement('div');
+    shadow.replaceChildren(host);
     const view = new EditorView({
       doc,
-      parent,
+      parent: host,
+      root: shadow,
       extensions: [basicSetup, EditorView.lineWrapping, ...(lang ? [lang()] : [])],
     });
     return {
