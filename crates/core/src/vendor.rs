@@ -2,8 +2,9 @@
 //! kind runs with no internet and nothing an artifact loads comes from a public CDN.
 //!
 //! `vendor/libraries.json` is the one list: the bundle build (`web/vendor/build.mjs`) makes
-//! exactly the files it names from the npm packages pinned in `package-lock.json`, and this
-//! module derives from it the import map of React artifacts, the CDN rewriting of HTML
+//! exactly the files it names from the npm packages pinned in `package-lock.json`; `build.rs`
+//! compiles it into the statics this module reads, and derives from it the import map of React
+//! artifacts, the CDN rewriting of HTML
 //! artifacts and the system prompt's list of libraries. The files live in the `vendor/` folder
 //! beside the sandbox runner; artifact documents are `srcdoc` frames of the runner, whose base
 //! URL is the runner's, so the relative `vendor/…` addresses written here resolve there.

@@ -7,10 +7,10 @@
 //! highlight.js; Mermaid is drawn by the vendored Mermaid; SVG is shown inline with zoom and pan;
 //! code is highlighted; HTML runs as written, with CDN addresses of vendored libraries pointed at
 //! the vendored copies. The artifact's text is handed over as JSON in a data `<script>` (never
-//! as markup), and each renderer marks the root element `data-kiln-rendered="ok"` or `"error"`
-//! and sets the performance mark `kiln-rendered` when it is done, which tests and the render
-//! benchmark wait for. Errors go to `console.error`,
-//! which the bridge forwards to the Console tab.
+//! as markup). Each renderer sets the performance mark `kiln-rendered` once its output is in the
+//! DOM (the render benchmark reads it) and marks the root element `data-kiln-rendered="ok"` or
+//! `"error"` when it has finished everything, highlighting included (the tests wait for that).
+//! Errors go to `console.error`, which the bridge forwards to the Console tab.
 
 use crate::artifact::{Artifact, ArtifactKind};
 use crate::sandbox::document::script_json;
