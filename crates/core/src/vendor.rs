@@ -3,9 +3,9 @@
 //!
 //! `vendor/libraries.json` is the one list: the bundle build (`web/vendor/build.mjs`) makes
 //! exactly the files it names from the npm packages pinned in `package-lock.json`; `build.rs`
-//! compiles it into the statics this module reads, and derives from it the import map of React
-//! artifacts, the CDN rewriting of HTML
-//! artifacts and the system prompt's list of libraries. The files live in the `vendor/` folder
+//! compiles it into the statics (and the import map) this module reads, and this module derives
+//! from them the CDN rewriting of HTML artifacts, unknown-import messages and the system prompt's
+//! list of libraries. The files live in the `vendor/` folder
 //! beside the sandbox runner; artifact documents are `srcdoc` frames of the runner, whose base
 //! URL is the runner's, so the relative `vendor/…` addresses written here resolve there.
 
