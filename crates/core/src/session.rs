@@ -109,13 +109,16 @@ pub fn browser_note(protocol: Protocol) -> &'static str {
     }
 }
 
-/// The turns so far and the artifacts they made.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The turns so far and the artifacts they made. Serializable, so a front end can keep a
+/// conversation (the studio's history) and pick it up again exactly where it was.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Session {
     messages: Vec<Message>,
     artifacts: ArtifactSet,
     /// Told to the model with the next prompt: an artifact the person changed outside the
     /// conversation (a restored version), in full, so that edits match what is current.
+    #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
 }
 
@@ -226,6 +229,42 @@ impl Session {
         self.messages.push(Message::assistant(turn.reply));
         self.artifacts = turn.extractor.into_set();
         self.note = None;
+    }
+
+    /// The session as it would be if `turn` were stopped now: what a front end saves while a
+    /// reply streams, so that a crashed tab loses nothing that had arrived. The reply so far is
+    /// extracted afresh (extraction does not depend on chunking, so this is exactly what
+    /// [`Session::commit`] would keep), with an artifact still being written kept as
+    /// incomplete. A turn with no reply yet leaves the session as it is.
+    pub fn with_partial(&self, turn: &Turn) -> Session {
+        if turn.reply.is_empty() {
+            return self.clone();
+        }
+        let mut extractor = Extractor::with_artifacts(self.artifacts.clone());
+        extractor.feed(&turn.reply);
+        extractor.finish();
+        let mut messages = self.messages.clone();
+        messages.push(Message::user(turn.prompt.clone()));
+        messages.push(Message::assistant(turn.reply.clone()));
+        Session {
+            messages,
+            artifacts: extractor.into_set(),
+            note: None,
+        }
+    }
+
+    /// The artifact a front end shows when it opens this session: `preferred` if the session
+    /// has it, else the artifact that first appeared last; with the version to show (the
+    /// newest).
+    pub fn shown_artifact(&self, preferred: Option<&str>) -> Option<(String, u32)> {
+        if let Some(id) = preferred
+            && let Some((n, _)) = self.artifacts.latest(id)
+        {
+            return Some((id.to_owned(), n));
+        }
+        let last = self.artifacts.iter().last()?;
+        let (n, _) = last.latest()?;
+        Some((last.id().to_owned(), n))
     }
 }
 
@@ -542,6 +581,30 @@ mod tests {
         session.commit(turn);
         assert_eq!(session.messages().len(), 2);
         assert_eq!(session.artifacts().len(), 1);
+    }
+
+    #[test]
+    fn a_snapshot_mid_stream_is_what_stopping_would_keep_and_survives_serde() {
+        let mut session = Session::new();
+        let prompt = Prompt::parse("a counter").unwrap();
+        let mut turn = session.begin(&openai(), &prompt).unwrap();
+        assert_eq!(session.with_partial(&turn), session, "nothing arrived yet");
+        turn.feed(sse(&APP[..2], false).as_bytes());
+        let snapshot = session.with_partial(&turn);
+        let saved: Session =
+            serde_json::from_str(&serde_json::to_string(&snapshot).unwrap()).unwrap();
+        assert_eq!(saved, snapshot);
+        turn.finish();
+        session.commit(turn);
+        assert_eq!(snapshot, session);
+        let (id, n) = snapshot.shown_artifact(None).unwrap();
+        assert_eq!((id.as_str(), n), ("html-1", 1));
+        assert!(!snapshot.artifacts().latest("html-1").unwrap().1.complete);
+        assert_eq!(
+            snapshot.shown_artifact(Some("nope")),
+            Some(("html-1".into(), 1))
+        );
+        assert_eq!(Session::new().shown_artifact(None), None);
     }
 
     #[test]

@@ -201,8 +201,11 @@ pub fn display_title(artifact: &Artifact) -> String {
             let t = artifact.content[from..end].trim();
             (!t.is_empty() && t.len() <= 200).then(|| t.to_owned())
         })
-        .unwrap_or_else(|| "Untitled app".to_owned())
+        .unwrap_or_else(|| UNTITLED_APP.to_owned())
 }
+
+/// What [`display_title`] calls an artifact that names itself nowhere.
+pub const UNTITLED_APP: &str = "Untitled app";
 
 /// A short, stable key for content that has no id (FNV-1a, 64 bits, hex). Not a security
 /// boundary: it only keeps one pasted app's storage apart from another's.

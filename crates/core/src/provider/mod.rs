@@ -204,7 +204,8 @@ pub struct AuthHeader {
 }
 
 /// Who said a conversation turn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The person.
     User,
@@ -213,7 +214,7 @@ pub enum Role {
 }
 
 /// One turn of the conversation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     /// Who said it.
     pub role: Role,
