@@ -41,8 +41,13 @@ describe('generating with a model', () => {
       replay.requests.length = 0;
       await send(page, 'a counter');
       await waitForStatus(page, /^Done\./);
-      const reply = await page.getByTestId('turn-model').innerText();
-      assert.match(reply, /Click \*\*Add\*\* to count\./);
+      // The prose is rendered Markdown, and the app in it is a card that opens it.
+      const reply = page.getByTestId('turn-model');
+      assert.match(await reply.innerText(), /Here is your counter app\.[\s\S]*Click Add to count\./);
+      assert.equal(await reply.locator('strong').innerText(), 'Add');
+      assert.doesNotMatch(await reply.innerText(), /<!DOCTYPE|\*\*/);
+      assert.equal(await reply.getByTestId('artifact-card').count(), 1);
+      assert.match(await reply.getByTestId('artifact-card').innerText(), /html/);
       assert.equal(await page.getByTestId('turn-user').innerText(), 'a counter');
       // The app runs in the sandbox, and works.
       await waitForConsole(page, 'counter ready');
@@ -187,6 +192,46 @@ describe('generating with a model', () => {
       }
       // The switch is kept in this browser.
       assert.equal(await page.evaluate(() => localStorage.getItem('kiln.autofix')), 'on');
+    });
+  });
+
+  test('the preview runs while the reply streams, and never goes blank between runs', async () => {
+    await withPage(browser, 'generate-live', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'slow' });
+      // Sample the preview on every change to the page: how many frames are on screen, how
+      // many load underneath, which runs there were, and whether the reply was still coming.
+      await page.evaluate(() => {
+        const runs = new WeakSet();
+        window.__preview = { samples: [], runs: 0 };
+        const sample = () => {
+          const shown = document.querySelectorAll('[data-testid=artifact-frame]');
+          const next = document.querySelectorAll('[data-testid=artifact-frame-next]');
+          for (const f of [...shown, ...next]) {
+            if (!runs.has(f)) { runs.add(f); window.__preview.runs += 1; }
+          }
+          const status = document.querySelector('[data-testid=status]')?.textContent ?? '';
+          window.__preview.samples.push({ shown: shown.length, next: next.length, runs: window.__preview.runs, streaming: !/^Done\./.test(status) });
+        };
+        new MutationObserver(sample).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+      });
+      await send(page, 'a counter');
+      await waitForStatus(page, /^Done\./);
+      await waitForConsole(page, 'counter ready');
+      const { samples } = await page.evaluate(() => window.__preview);
+      const streaming = samples.filter((s) => s.streaming);
+      // The app was running before the reply ended, in more than one run as it grew.
+      assert.ok(streaming.some((s) => s.shown === 1), 'no preview while the reply streamed');
+      assert.ok(streaming.at(-1).runs >= 2, `only ${streaming.at(-1).runs} run(s) before the reply ended`);
+      // Each new run loaded under the one on screen, and the screen was never left empty.
+      assert.ok(samples.some((s) => s.shown === 1 && s.next === 1), 'no run loaded under the shown one');
+      const first = samples.findIndex((s) => s.shown === 1);
+      assert.deepEqual(samples.slice(first).filter((s) => s.shown !== 1), [], 'the preview went blank');
+      // Then it settles: one frame, the final version, working.
+      assert.equal(await page.getByTestId('artifact-frame').count(), 1);
+      await page.waitForFunction(() => !document.querySelector('[data-testid=artifact-frame-next]'));
+      await artifactFrame(page).locator('#inc').click();
+      await waitForConsole(page, 'count 1');
     });
   });
 

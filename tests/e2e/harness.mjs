@@ -171,7 +171,9 @@ export async function waitForConsole(page, text, timeout = 10_000) {
 
 /** The frame the artifact runs in (the srcdoc frame inside the runner). */
 export function artifactFrame(page) {
-  return page.frames().find((f) => f.url() === 'about:srcdoc');
+  // The newest: while a new run loads under the one on screen (double buffering), the newest
+  // frame is the one the studio listens to, and it is on screen a moment later.
+  return page.frames().filter((f) => f.url() === 'about:srcdoc').at(-1);
 }
 
 /** Fills the model settings panel through the UI. */

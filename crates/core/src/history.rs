@@ -217,6 +217,14 @@ pub fn title_matches(title: &str, query: &str) -> bool {
         .all(|word| title.contains(&word.to_lowercase()))
 }
 
+/// Puts `summary` in the list, replacing the one with the same id.
+pub fn upsert(summaries: &mut Vec<Summary>, summary: Summary) {
+    match summaries.iter_mut().find(|s| s.id == summary.id) {
+        Some(have) => *have = summary,
+        None => summaries.push(summary),
+    }
+}
+
 /// Summaries newest first, filtered by `query`.
 pub fn listing(summaries: &[Summary], query: &str) -> Vec<Summary> {
     let mut shown: Vec<Summary> = summaries
@@ -516,6 +524,11 @@ mod tests {
         let ids = |v: Vec<Summary>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
         assert_eq!(ids(listing(&all, "")), ["b", "c", "a"]);
         assert_eq!(ids(listing(&all, "timer")), ["c", "a"]);
+        let mut list = all.to_vec();
+        upsert(&mut list, s("a", "Timer renamed", 4.0));
+        upsert(&mut list, s("d", "Dice", 0.5));
+        assert_eq!(ids(listing(&list, "")), ["a", "b", "c", "d"]);
+        assert_eq!(list.len(), 4);
     }
 
     #[test]

@@ -7,6 +7,11 @@
 
 use kiln_core::artifact::Artifact;
 use kiln_core::deploy::{ClientConfig, is_server_proxy};
+use kiln_core::history::{
+    Conversation, Summary, export, export_file_name, parse_export, plan_import, read_records,
+    upsert,
+};
+use kiln_core::markdown::to_safe_html;
 use kiln_core::prompt::{Prompt, PromptError};
 use kiln_core::protocol::{AutoFix, CONTINUE_PROMPT};
 use kiln_core::provider::{RetryDecision, RetryPolicy};
@@ -15,10 +20,14 @@ use kiln_core::share::SharedArtifact;
 use kiln_core::studio::{
     PasteError, Runnable, runnable_from_paste, runnable_from_shared, runnable_of_version,
 };
+use kiln_core::transcript::{ReplyView, Segment};
 use leptos::prelude::*;
+use web_sys::IdbDatabase;
 
 use crate::browser;
 use crate::gallery::Gallery;
+use crate::history::{HistoryPanel, wall_clock_ms};
+use crate::idb;
 use crate::preview::Preview;
 use crate::settings::{SettingsPanel, has_saved_settings, key_name, load_settings};
 use crate::share::{
@@ -28,6 +37,13 @@ use crate::transport::{self, TransportError};
 
 /// The preview restarts the app at most this often while a reply streams.
 const LIVE_PREVIEW_MS: f64 = 1_000.0;
+
+/// A reply being streamed is saved at most this often, so a crashed tab loses at most this
+/// much of it.
+const SAVE_WHILE_STREAMING_MS: f64 = 2_000.0;
+
+/// The conversation that was open, in this browser's localStorage: a reload opens it again.
+const OPEN_CONVERSATION_KEY: &str = "kiln.conversation.open";
 
 /// What the status line under the prompt says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +66,8 @@ struct Entry {
     id: u64,
     user: bool,
     text: ArcRwSignal<String>,
+    /// A model's reply as prose and artifact cards (`kiln_core::transcript`).
+    segments: ArcRwSignal<Vec<Segment>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -118,13 +136,14 @@ pub fn App() -> impl IntoView {
     let show_settings = RwSignal::new(false);
     let conversation = RwSignal::new(Vec::<Entry>::new());
     let next_entry = StoredValue::new(0u64);
-    let new_entry = move |user: bool, text: String| {
+    let new_entry = move |user: bool, text: String, segments: Vec<Segment>| {
         let id = next_entry.get_value();
         next_entry.set_value(id + 1);
         Entry {
             id,
             user,
             text: ArcRwSignal::new(text),
+            segments: ArcRwSignal::new(segments),
         }
     };
     let progress = RwSignal::new(Progress::default());
@@ -139,6 +158,64 @@ pub fn App() -> impl IntoView {
     // Set when the last reply was cut off with part of it kept: the page offers Continue.
     let can_continue = RwSignal::new(false);
     let (show_code, set_show_code) = signal(0u32);
+
+    // History: the open conversation's record (without its contents, which live in the
+    // signals above until saved), the list's summaries, and the store.
+    let db = StoredValue::new_local(None::<IdbDatabase>);
+    let open_conversation = StoredValue::new(None::<Conversation>);
+    let open_id = RwSignal::new(None::<String>);
+    let summaries = RwSignal::new(Vec::<Summary>::new());
+    let history_message = RwSignal::new(String::new());
+    let show_history = RwSignal::new(false);
+    let last_save = StoredValue::new(0.0f64);
+    // Saves the open conversation as it is now, a reply still streaming included (as if it
+    // were stopped here). Writes go to IndexedDB in the order they were made.
+    let persist = move || {
+        let Some(mut record) = open_conversation.get_value() else {
+            return;
+        };
+        record.entries = conversation.with_untracked(|entries| {
+            entries
+                .iter()
+                .map(|e| kiln_core::history::Entry {
+                    user: e.user,
+                    text: e.text.get_untracked(),
+                })
+                .collect()
+        });
+        record.session = turn.with_value(|t| {
+            session.with_value(|s| match t {
+                Some(t) => s.with_partial(t),
+                None => s.clone(),
+            })
+        });
+        record.current = runnable.with_untracked(|r| r.as_ref().map(|r| r.key.clone()));
+        record.touch(wall_clock_ms());
+        last_save.set_value(browser::now_ms());
+        let id = record.id.clone();
+        // A first message that got no reply at all leaves nothing worth a row in the list.
+        let empty = record.entries.is_empty() && record.session.messages().is_empty();
+        let text = record.to_record();
+        if empty {
+            summaries.update(|s| s.retain(|s| s.id != id));
+        } else {
+            summaries.update(|s| upsert(s, record.summary()));
+        }
+        open_conversation.set_value(Some(record));
+        let Some(store) = db.with_value(Clone::clone) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let done = if empty {
+                idb::delete(&store, &id).await
+            } else {
+                idb::put(&store, &id, &text).await
+            };
+            if let Err(e) = done {
+                history_message.set(format!("Could not save this conversation: {e}."));
+            }
+        });
+    };
 
     // A share link in the address opens that artifact; a broken one shows why. Decoding waits
     // for the codec's dictionary, fetched on first use.
@@ -177,6 +254,9 @@ pub fn App() -> impl IntoView {
             };
             session.set_value(Session::with_artifact("shared", artifact));
             session_rev.update(|r| *r += 1);
+            // A remix is a conversation of its own, saved once the first message is sent.
+            open_conversation.set_value(None);
+            open_id.set(None);
             shared.set(None);
             clear_address();
             set_status.set(Status::Ended(
@@ -249,15 +329,23 @@ pub fn App() -> impl IntoView {
         let request = started.request().clone();
         turn.set_value(Some(started));
         abort.set_value(Some(controller.clone()));
+        if open_conversation.with_value(Option::is_none) {
+            let c = Conversation::new(browser::random_token(), wall_clock_ms());
+            open_id.set(Some(c.id.clone()));
+            browser::save(OPEN_CONVERSATION_KEY, &c.id);
+            open_conversation.set_value(Some(c));
+        }
+        let mut reply_view = ReplyView::new(session.with_value(|s| s.artifacts().clone()));
         let (asked, reply) = (
-            new_entry(true, prompt.as_str().to_owned()),
-            new_entry(false, String::new()),
+            new_entry(true, prompt.as_str().to_owned(), Vec::new()),
+            new_entry(false, String::new(), Vec::new()),
         );
         conversation.update(|c| {
             c.push(asked);
             c.push(reply);
         });
         set_draft.set(String::new());
+        persist();
         let now = browser::now_ms();
         progress.set(Progress {
             started_ms: now,
@@ -270,7 +358,9 @@ pub fn App() -> impl IntoView {
 
         leptos::task::spawn_local(async move {
             let mut last_preview: Option<f64> = None;
-            let on_bytes = move |bytes: &[u8], last_preview: &mut Option<f64>| {
+            let on_bytes = move |bytes: &[u8],
+                                 last_preview: &mut Option<f64>,
+                                 view: &mut ReplyView| {
                 let changed = turn.try_update_value(|t| {
                     let t = t.as_mut()?;
                     let before = t.reply().len();
@@ -289,8 +379,13 @@ pub fn App() -> impl IntoView {
                 if !added.is_empty() {
                     if let Some(last) = conversation.with_untracked(|c| c.last().cloned()) {
                         last.text.update(|t| t.push_str(&added));
+                        view.feed(&added);
+                        last.segments.set(view.segments());
                     }
                     set_status.set(Status::Streaming);
+                    if browser::now_ms() - last_save.get_value() >= SAVE_WHILE_STREAMING_MS {
+                        persist();
+                    }
                 }
                 progress.update(|p| {
                     p.chars += update.text_chars;
@@ -313,7 +408,7 @@ pub fn App() -> impl IntoView {
                     &request,
                     key.as_deref(),
                     &controller.signal(),
-                    |bytes| on_bytes(bytes, &mut last_preview),
+                    |bytes| on_bytes(bytes, &mut last_preview, &mut reply_view),
                 )
                 .await;
                 let nothing_yet =
@@ -381,16 +476,34 @@ pub fn App() -> impl IntoView {
                     .flatten();
                 session.update_value(|sess| sess.commit(t));
                 session_rev.update(|r| *r += 1);
+                reply_view.finish();
+                if let Some(last) = conversation.with_untracked(|c| c.last().cloned()) {
+                    last.segments.set(reply_view.segments());
+                }
                 let empty_reply = conversation.with_untracked(|c| {
                     c.last()
                         .is_some_and(|e| !e.user && e.text.with_untracked(String::is_empty))
                 });
                 if empty_reply {
+                    // Nothing came back: the prompt goes back into the box, ready to send again.
+                    let asked = conversation.with_untracked(|c| {
+                        c.len()
+                            .checked_sub(2)
+                            .and_then(|i| c.get(i))
+                            .map(|e| e.text.get_untracked())
+                    });
                     conversation.update(|c| {
                         c.pop();
                         c.pop();
                     });
+                    if let Some(asked) = asked
+                        && draft.with_untracked(String::is_empty)
+                        && !is_repair
+                    {
+                        set_draft.set(asked);
+                    }
                 }
+                persist();
                 match repair {
                     Some(prompt) if !is_repair => {
                         set_status.set(Status::Ended(
@@ -447,6 +560,7 @@ pub fn App() -> impl IntoView {
         if let Some(n) = saved {
             session_rev.update(|r| *r += 1);
             show_version(n);
+            persist();
             set_status.set(Status::Ended(format!(
                 "Saved your edit as v{n}; your next message builds on it."
             )));
@@ -473,11 +587,231 @@ pub fn App() -> impl IntoView {
         if let Some(new) = restored {
             session_rev.update(|r| *r += 1);
             show_version(new);
+            persist();
             set_status.set(Status::Ended(format!(
                 "Restored v{n} as v{new}; your next message edits it."
             )));
         }
     };
+
+    // Opening an artifact card in the conversation: its newest version in the preview.
+    let open_card = move |id: String| {
+        let shown = session.with_value(|s| {
+            let (_, latest) = s.artifacts().latest(&id)?;
+            runnable_of_version(&id, latest)
+        });
+        if let Some(r) = shown {
+            viewing.set(None);
+            model_key.set_value(Some(r.key.clone()));
+            set_runnable.set(Some(r));
+        }
+    };
+
+    // History: switching, starting, renaming, deleting, exporting and importing conversations.
+    let show_saved = move |c: Conversation| {
+        let artifacts = c.session.artifacts().clone();
+        let entries: Vec<Entry> = c
+            .entries
+            .iter()
+            .map(|e| {
+                let segments = if e.user {
+                    Vec::new()
+                } else {
+                    ReplyView::of(&e.text, artifacts.clone())
+                };
+                new_entry(e.user, e.text.clone(), segments)
+            })
+            .collect();
+        let shown = c
+            .session
+            .shown_artifact(c.current.as_deref())
+            .and_then(|(id, n)| {
+                let v = c.session.artifacts().get(&id)?.version(n)?;
+                runnable_of_version(&id, v)
+            });
+        session.set_value(c.session.clone());
+        session_rev.update(|r| *r += 1);
+        conversation.set(entries);
+        viewing.set(None);
+        model_key.set_value(shown.as_ref().map(|r| r.key.clone()));
+        set_runnable.set(shown);
+        can_continue.set(false);
+        shared.set(None);
+        open_id.set(Some(c.id.clone()));
+        browser::save(OPEN_CONVERSATION_KEY, &c.id);
+        set_status.set(Status::Ended(format!("Opened “{}”.", c.title)));
+        open_conversation.set_value(Some(c));
+    };
+    let open_saved = move |id: String| {
+        if streaming.get_untracked() {
+            return;
+        }
+        let Some(store) = db.with_value(Clone::clone) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match idb::get(&store, &id).await {
+                Ok(Some(record)) => match Conversation::from_record(&record) {
+                    Ok(c) => show_saved(c),
+                    Err(e) => history_message.set(format!("{e}.")),
+                },
+                Ok(None) => history_message.set("That conversation is no longer saved.".to_owned()),
+                Err(e) => history_message.set(format!("Could not read the history: {e}.")),
+            }
+        });
+    };
+    let new_conversation = move || {
+        if streaming.get_untracked() {
+            return;
+        }
+        session.set_value(Session::new());
+        session_rev.update(|r| *r += 1);
+        conversation.set(Vec::new());
+        open_conversation.set_value(None);
+        open_id.set(None);
+        browser::remove(OPEN_CONVERSATION_KEY);
+        viewing.set(None);
+        model_key.set_value(None);
+        set_runnable.set(None);
+        can_continue.set(false);
+        set_status.set(Status::Idle);
+    };
+    let rename_saved = move |(id, title): (String, String)| {
+        let is_open = open_conversation.with_value(|c| c.as_ref().is_some_and(|c| c.id == id));
+        if is_open {
+            let renamed = open_conversation
+                .try_update_value(|c| c.as_mut().map(|c| c.rename(&title)))
+                .flatten();
+            match renamed {
+                Some(Ok(())) => persist(),
+                Some(Err(e)) => history_message.set(format!("{e}.")),
+                None => {}
+            }
+            return;
+        }
+        let Some(store) = db.with_value(Clone::clone) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let record = idb::get(&store, &id).await.ok().flatten();
+            let Some(Ok(mut c)) = record.as_deref().map(Conversation::from_record) else {
+                return history_message.set("That conversation could not be read.".to_owned());
+            };
+            if let Err(e) = c.rename(&title) {
+                return history_message.set(format!("{e}."));
+            }
+            summaries.update(|s| upsert(s, c.summary()));
+            if let Err(e) = idb::put(&store, &c.id, &c.to_record()).await {
+                history_message.set(format!("Could not save the new title: {e}."));
+            }
+        });
+    };
+    let delete_saved = move |id: String| {
+        if open_id.get_untracked().as_deref() == Some(id.as_str()) {
+            if streaming.get_untracked() {
+                return history_message
+                    .set("Stop the reply before deleting this conversation.".to_owned());
+            }
+            new_conversation();
+        }
+        summaries.update(|s| s.retain(|s| s.id != id));
+        let Some(store) = db.with_value(Clone::clone) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match idb::delete(&store, &id).await {
+                Ok(()) => history_message.set("Deleted.".to_owned()),
+                Err(e) => history_message.set(format!("Could not delete: {e}.")),
+            }
+        });
+    };
+    let export_all = move || {
+        let Some(store) = db.with_value(Clone::clone) else {
+            return history_message.set("History is not available in this browser.".to_owned());
+        };
+        leptos::task::spawn_local(async move {
+            match idb::all(&store).await {
+                Ok(records) => {
+                    let (conversations, unreadable) =
+                        read_records(records.iter().map(String::as_str));
+                    crate::share::download(
+                        &export_file_name(wall_clock_ms()),
+                        &export(&conversations),
+                    );
+                    let n = conversations.len();
+                    let mut said = format!(
+                        "Exported {n} conversation{}.",
+                        if n == 1 { "" } else { "s" }
+                    );
+                    if unreadable > 0 {
+                        said.push_str(&format!(
+                            " {unreadable} could not be read and were left out."
+                        ));
+                    }
+                    history_message.set(said);
+                }
+                Err(e) => history_message.set(format!("Could not read the history: {e}.")),
+            }
+        });
+    };
+    let import_file = move |text: String| {
+        let parsed = match parse_export(&text) {
+            Ok(p) => p,
+            Err(e) => return history_message.set(format!("Nothing imported: {e}.")),
+        };
+        let plan = summaries.with_untracked(|s| plan_import(s, parsed));
+        let Some(store) = db.with_value(Clone::clone) else {
+            return history_message.set("History is not available in this browser.".to_owned());
+        };
+        leptos::task::spawn_local(async move {
+            for c in &plan.save {
+                if let Err(e) = idb::put(&store, &c.id, &c.to_record()).await {
+                    return history_message.set(format!("The import stopped: {e}."));
+                }
+                summaries.update(|s| upsert(s, c.summary()));
+            }
+            history_message.set(plan.describe());
+        });
+    };
+    // Open the store, list what it holds, and reopen the conversation that was open before a
+    // reload (unless the address carries a share link, which is what the person came for).
+    {
+        let reopen =
+            browser::load(OPEN_CONVERSATION_KEY).filter(|_| payload_in_address().is_none());
+        leptos::task::spawn_local(async move {
+            let store = match idb::open().await {
+                Ok(store) => store,
+                Err(e) => {
+                    return history_message.set(format!(
+                        "History is off: {e}. Conversations last until this tab closes."
+                    ));
+                }
+            };
+            match idb::all(&store).await {
+                Ok(records) => {
+                    let (conversations, unreadable) =
+                        read_records(records.iter().map(String::as_str));
+                    if unreadable > 0 {
+                        history_message.set(format!(
+                            "{unreadable} saved conversation{} could not be read.",
+                            if unreadable == 1 { "" } else { "s" }
+                        ));
+                    }
+                    summaries.set(conversations.iter().map(Conversation::summary).collect());
+                    let again =
+                        reopen.and_then(|id| conversations.into_iter().find(|c| c.id == id));
+                    db.set_value(Some(store));
+                    if let Some(c) = again
+                        && conversation.with_untracked(Vec::is_empty)
+                        && !streaming.get_untracked()
+                    {
+                        show_saved(c);
+                    }
+                }
+                Err(e) => history_message.set(format!("Could not read the history: {e}.")),
+            }
+        });
+    }
     Effect::new(move |_| {
         if streaming.get() {
             return;
@@ -520,6 +854,14 @@ pub fn App() -> impl IntoView {
                 <span class="spacer"></span>
                 <button
                     class="secondary small"
+                    data-testid="history-button"
+                    aria-expanded=move || show_history.get().to_string()
+                    on:click=move |_| show_history.update(|v| *v = !*v)
+                >
+                    {move || summaries.with(|s| if s.is_empty() { "History".to_owned() } else { format!("History ({})", s.len()) })}
+                </button>
+                <button
+                    class="secondary small"
                     data-testid="settings-button"
                     aria-expanded=move || show_settings.get().to_string()
                     on:click=move |_| show_settings.update(|v| *v = !*v)
@@ -529,6 +871,20 @@ pub fn App() -> impl IntoView {
             </header>
             <Show when=move || show_settings.get()>
                 <SettingsPanel settings=settings offered=offered/>
+            </Show>
+            <Show when=move || show_history.get()>
+                <HistoryPanel
+                    summaries=summaries
+                    current=open_id.into()
+                    busy=streaming.into()
+                    message=history_message.into()
+                    on_open=Callback::new(open_saved)
+                    on_new=Callback::new(move |()| new_conversation())
+                    on_rename=Callback::new(rename_saved)
+                    on_delete=Callback::new(delete_saved)
+                    on_export=Callback::new(move |()| export_all())
+                    on_import=Callback::new(import_file)
+                />
             </Show>
             {move || broken.get().map(|e| view! { <BrokenLink error=e/> })}
             {move || shared.get().map(|a| view! {
@@ -549,12 +905,32 @@ pub fn App() -> impl IntoView {
                     </Show>
                     <ol class="conversation" data-testid="conversation">
                         <For each=move || conversation.get() key=|e| e.id let:e>
-                            <li
-                                class=if e.user { "turn user" } else { "turn model" }
-                                data-testid=if e.user { "turn-user" } else { "turn-model" }
-                            >
-                                {move || e.text.get()}
-                            </li>
+                            {if e.user {
+                                view! {
+                                    <li class="turn user" data-testid="turn-user">{move || e.text.get()}</li>
+                                }.into_any()
+                            } else {
+                                view! {
+                                    <li class="turn model" data-testid="turn-model">
+                                        {move || e.segments.get().into_iter().map(|segment| match segment {
+                                            Segment::Prose(text) => view! {
+                                                <div class="prose" inner_html=to_safe_html(&text)></div>
+                                            }.into_any(),
+                                            Segment::Card(card) => {
+                                                let id = card.id.clone();
+                                                view! {
+                                                    <button type="button" class="artifact-card" data-testid="artifact-card"
+                                                        disabled=card.writing || id.is_none()
+                                                        on:click=move |_| if let Some(id) = id.clone() { open_card(id) }>
+                                                        <span class="card-title">{card.label()}</span>
+                                                        <span class="card-detail">{card.detail()}</span>
+                                                    </button>
+                                                }.into_any()
+                                            }
+                                        }).collect_view()}
+                                    </li>
+                                }.into_any()
+                            }}
                         </For>
                     </ol>
                     <form

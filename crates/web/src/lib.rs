@@ -7,6 +7,8 @@ mod app;
 mod browser;
 mod editor;
 mod gallery;
+mod history;
+mod idb;
 mod preview;
 mod settings;
 mod share;

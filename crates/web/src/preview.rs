@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use kiln_core::deploy::{RunRequest, RunResult};
 use kiln_core::sandbox::{
-    self, ArtifactStorage, Consent, ConsoleLevel, FromFrame, Health, SandboxConfig, ToFrame,
-    Watchdog,
+    self, ArtifactStorage, Consent, ConsoleLevel, FrameBuffer, FromFrame, Health, SandboxConfig,
+    ToFrame, Watchdog,
 };
 use kiln_core::studio::{Runnable, download_name, host_language};
 use leptos::html::Iframe;
@@ -223,6 +223,20 @@ pub fn Preview(
     let watchdog = StoredValue::new_local(Watchdog::new(browser::now_ms()));
     let storage = StoredValue::new_local(ArtifactStorage::default());
     let connection = StoredValue::new_local(None::<Connection>);
+    // Double buffering: each run gets its own frame, loaded under the one on screen and
+    // swapped in when its document has loaded (`kiln_core::sandbox::FrameBuffer` decides).
+    let buffer = StoredValue::new_local(FrameBuffer::default());
+    let frames = RwSignal::new(Vec::<u64>::new());
+    let shown_run = RwSignal::new(None::<u64>);
+    let sync_frames = move || {
+        let (now_frames, now_shown) = buffer.with_value(|b| (b.frames(), b.shown()));
+        if frames.get_untracked() != now_frames {
+            frames.set(now_frames);
+        }
+        if shown_run.get_untracked() != now_shown {
+            shown_run.set(now_shown);
+        }
+    };
 
     // A new artifact starts fresh: its own consent and storage, a clean console.
     Effect::new(move |_| {
@@ -239,6 +253,13 @@ pub fn Preview(
             editing.set(false);
             tab.set(Tab::Preview);
             run_id.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        let id = run_id.get();
+        if runnable.with_untracked(Option::is_some) {
+            buffer.update_value(|b| b.start(id, browser::now_ms()));
+            sync_frames();
         }
     });
 
@@ -282,6 +303,9 @@ pub fn Preview(
     if let Ok(handle) = set_interval_with_handle(
         move || {
             if runnable.with_untracked(Option::is_some) && !stopped.get_untracked() {
+                if buffer.try_update_value(|b| b.tick(browser::now_ms())) == Some(true) {
+                    sync_frames();
+                }
                 let h = watchdog.with_value(|w| w.health(browser::now_ms()));
                 if health.get_untracked() != h {
                     health.set(h);
@@ -295,6 +319,8 @@ pub fn Preview(
 
     let stop = move || {
         connection.set_value(None);
+        buffer.update_value(FrameBuffer::clear);
+        sync_frames();
         stopped.set(true);
         health.set(Health::Starting);
     };
@@ -303,11 +329,14 @@ pub fn Preview(
         run_id.update(|n| *n += 1);
     };
 
-    let on_frame_message = move |r: &Runnable, data: String, token: &str| {
+    let on_frame_message = move |id: u64, r: &Runnable, data: String, token: &str| {
         watchdog.update_value(|w| w.heard(browser::now_ms()));
         let Ok(msg) = sandbox::parse_from_frame(&data, token) else {
             return;
         };
+        if msg == FromFrame::Loaded && buffer.try_update_value(|b| b.loaded(id)) == Some(true) {
+            sync_frames();
+        }
         if let Some(l) = line(&msg) {
             console.update(|c| {
                 // Keep the console bounded: an artifact may log in a loop.
@@ -337,23 +366,10 @@ pub fn Preview(
         }
     };
 
-    // Rendered once per run (keyed by `run_id` below) so every run gets a fresh <iframe>:
+    // Rendered once per run (keyed by run number below) so every run gets a fresh <iframe>:
     // a reused element would keep its old sandbox flags, which only apply on navigation.
-    let frame_view = move || {
+    let frame_view = move |id: u64| {
         let r = runnable.get_untracked()?;
-        if stopped.get() {
-            return Some(
-                view! {
-                    <div class="preview-empty" data-testid="preview-stopped">
-                        <p class="preview-empty-title">"Stopped"</p>
-                        <button class="secondary" data-testid="reload-button" on:click=move |_| reload()>
-                            "Run again"
-                        </button>
-                    </div>
-                }
-                .into_any(),
-            );
-        }
         let cfg = match sandbox_config.get() {
             None => {
                 return Some(
@@ -419,7 +435,7 @@ pub fn Preview(
             let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
                 move |e: web_sys::MessageEvent| {
                     if let Some(data) = e.data().as_string() {
-                        on_frame_message(&r, data, &token);
+                        on_frame_message(id, &r, data, &token);
                     }
                 },
             );
@@ -441,11 +457,15 @@ pub fn Preview(
                 }));
             }
         };
+        let waiting = move || shown_run.get() != Some(id);
         Some(
             view! {
                 <iframe
                     class="artifact-frame"
-                    data-testid="artifact-frame"
+                    class:waiting=waiting
+                    data-testid=move || if waiting() { "artifact-frame-next" } else { "artifact-frame" }
+                    aria-hidden=move || waiting().then_some("true")
+                    tabindex=move || waiting().then_some("-1")
                     title="Artifact preview"
                     src=src
                     sandbox=sandbox::frame_sandbox(&granted)
@@ -546,8 +566,16 @@ pub fn Preview(
                     </div>
                 </Show>
                 <div class="frame-wrap" class:hidden=move || tab.get() != Tab::Preview>
-                    <For each=move || std::iter::once(run_id.get()) key=|n| *n let:_run>
-                        {frame_view}
+                    <Show when=move || stopped.get()>
+                        <div class="preview-empty" data-testid="preview-stopped">
+                            <p class="preview-empty-title">"Stopped"</p>
+                            <button class="secondary" data-testid="reload-button" on:click=move |_| reload()>
+                                "Run again"
+                            </button>
+                        </div>
+                    </Show>
+                    <For each=move || frames.get() key=|n| *n let:id>
+                        {move || frame_view(id)}
                     </For>
                     <Show when=move || health.get() == Health::Hung && !stopped.get()>
                         <div class="hung" role="alert" data-testid="hung-overlay">

@@ -35,6 +35,9 @@ pub enum ConsoleLevel {
 pub enum FromFrame {
     /// The frame's bridge is up and the document is being parsed.
     Ready,
+    /// The document and what it loads are in (the `load` event), and a frame has been
+    /// painted since: the preview can show this frame in place of the last one.
+    Loaded,
     /// The frame's event loop is alive; sent on a timer so a hang can be noticed.
     Heartbeat,
     /// `console.*` output, each argument rendered to text in the frame.
@@ -170,6 +173,7 @@ mod tests {
     fn parses_each_shape() {
         let cases = [
             (r#"{"type":"ready"}"#, FromFrame::Ready),
+            (r#"{"type":"loaded"}"#, FromFrame::Loaded),
             (r#"{"type":"heartbeat"}"#, FromFrame::Heartbeat),
             (
                 r#"{"type":"console","level":"warn","text":"hi"}"#,

@@ -64,5 +64,13 @@
   }
 
   send({ type: 'ready' });
+  // After the load event and one painted frame, so the studio swaps in a frame with
+  // something on it. rAF does not run in a frame that is not rendered; the timeout covers it.
+  addEventListener('load', () => {
+    let sent = false;
+    const loaded = () => { if (!sent) { sent = true; send({ type: 'loaded' }); } };
+    requestAnimationFrame(() => setTimeout(loaded, 0));
+    setTimeout(loaded, 100);
+  });
   setInterval(() => send({ type: 'heartbeat' }), 250);
 })();

@@ -6,6 +6,7 @@
 //! data and strings so that the server, the page and the tests share one definition.
 
 mod bridge;
+mod buffer;
 pub(crate) mod document;
 mod location;
 mod origin;
@@ -16,6 +17,7 @@ pub use bridge::{
     BRIDGE_VERSION, BridgeError, ConsoleLevel, FromFrame, MAX_MESSAGE_BYTES, ToFrame,
     parse_from_frame,
 };
+pub use buffer::{FrameBuffer, SWAP_AFTER_MS};
 pub use document::{compose_document, declared_consent, declared_origins};
 pub use location::{LocationError, RunnerBase, resolve_runner};
 pub use origin::{Origin, OriginError};
