@@ -11,7 +11,8 @@
 // 7-byte writes, so characters and events are split across chunks; `buggy` streams an app that
 // throws a ReferenceError when it starts; `patchy` makes a named counter, answers a follow-up
 // with an edit whose SEARCH text is not in it, and answers Kiln's "edit was not applied"
-// message with the whole app again, counting by two.
+// message with the whole app again, counting by two; `eval` answers tests/eval-suite's cases by
+// the `[eval:NAME]` marker in their prompts.
 import { createServer } from 'node:http';
 
 export const APP_REPLY = [
@@ -91,6 +92,28 @@ function patchyReply(json) {
 /** The reply `buggy` streams: the counter app, calling a function that does not exist. */
 export const BUGGY_REPLY = APP_REPLY.map((p) => p.replace('console.log("counter ready");', 'console.log("counter ready");\nnotDefinedAnywhere();'));
 
+/** What `eval` answers: the reply for the `[eval:NAME]` marker in the last message
+ * (tests/eval-suite has a case for each). */
+const EVAL_REPLIES = {
+  counter: () => COUNTER(1),
+  buggy: () => BUGGY_REPLY,
+  words: () => ['I would rather not write that app.'],
+  hang: () => ['<kiln-artifact id="hang" kind="html">\n<!DOCTYPE html><body><button id="inc">+</button>',
+    '<script>while (true) {}</script></body>\n</kiln-artifact>\n'],
+  edit: () => COUNTER(1),
+  'edit-2': () => ['Added a reset button.\n\n<kiln-edit id="counter">\n<<<<<<< SEARCH\n',
+    '<span id="n">0</span>\n=======\n<span id="n">0</span> <button id="reset" onclick="n = 0; document.getElementById(\'n\').textContent = n">Reset</button>\n>>>>>>> REPLACE\n</kiln-edit>\n'],
+  doc: () => ['<kiln-artifact id="budget" kind="markdown" title="Budget">\n# Budget\n\n',
+    '| Item | Cost |\n|---|---|\n| Rent | 900 |\n| Food | 300 |\n| **Total** | **1200** |\n\n```js\nconst total = 900 + 300;\n```\n</kiln-artifact>\n'],
+  'wrong-kind': () => COUNTER(1),
+};
+function evalReply(json) {
+  const last = (json.messages ?? []).filter((m) => m.role === 'user').pop();
+  const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? '');
+  const name = /\[eval:([a-z0-9-]+)\]/.exec(text)?.[1];
+  return (EVAL_REPLIES[name] ?? (() => ['No such eval case.']))();
+}
+
 export async function startReplay() {
   const requests = [];
   const seenModels = new Map();
@@ -127,7 +150,7 @@ export async function startReplay() {
       if (format === 'anthropic') res.write(anthropicStart);
       const parts = model === 'slow' ? APP_REPLY.join('').match(/[\s\S]{1,12}/g)
         : model === 'utf8' ? UTF8_REPLY : model === 'buggy' ? BUGGY_REPLY
-          : model === 'patchy' ? patchyReply(json) : APP_REPLY;
+          : model === 'patchy' ? patchyReply(json) : model === 'eval' ? evalReply(json) : APP_REPLY;
       const half = Math.floor(parts.length / 2);
       const cut = model === 'cut' || (model === 'cut-once' && nth === 1);
       const chunk = { ollama: ollamaLine, openai: openaiChunk, anthropic: anthropicDelta, gemini: geminiChunk }[format];

@@ -37,7 +37,7 @@ const REDRAW: Duration = Duration::from_millis(100);
 
 /// The providers `--provider` accepts.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum Provider {
+pub(crate) enum Provider {
     /// Anthropic Messages API.
     Anthropic,
     /// OpenAI Chat Completions, or any OpenAI-compatible server with --base-url.
@@ -133,7 +133,6 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
         temperature: opts.temperature,
     };
     let request = endpoint.chat_request(&chat).map_err(|e| anyhow!(e))?;
-    let url = endpoint.url(&request);
     let policy = RetryPolicy {
         max_retries: opts.retries,
         max_total_wait: opts.max_retry_wait,
@@ -141,34 +140,7 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
     };
 
     let start = Instant::now();
-    let mut retries = 0;
-    let mut waited = Duration::ZERO;
-    let response = loop {
-        let response = client
-            .send(&endpoint, &request, key.value.as_ref())
-            .with_context(|| format!("cannot reach {url}"))?;
-        if (200..300).contains(&response.status) {
-            break response;
-        }
-        let body = read_capped(response.body, MAX_SMALL_BODY).unwrap_or_default();
-        let error = protocol.classify(response.status, response.retry_after, &body);
-        match policy.decide(&error, retries, waited) {
-            RetryDecision::Retry(delay) => {
-                retries += 1;
-                eprintln!(
-                    "kiln: {protocol}: {}; retrying in {} ({retries} of {})",
-                    key.scrub(&error.to_string()),
-                    show_duration(delay),
-                    policy.max_retries
-                );
-                std::thread::sleep(delay);
-                waited += delay;
-            }
-            RetryDecision::GiveUp(reason) => {
-                bail!(failure(&key, &chat.model, protocol, &error, reason));
-            }
-        }
-    };
+    let response = send_retrying(&client, &endpoint, &request, &key, &policy, &chat.model)?;
 
     let mut reply = Reply::new(protocol, opts.quiet);
     let ending = reply.stream(response);
@@ -203,14 +175,56 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
     }
 }
 
+/// Sends `request`, retrying rate limits and server errors as `policy` allows (each retry
+/// announced on stderr). Gives back the first successful response, or the error to show.
+pub(crate) fn send_retrying(
+    client: &Client,
+    endpoint: &Endpoint,
+    request: &kiln_core::provider::HttpRequest,
+    key: &Key,
+    policy: &RetryPolicy,
+    model: &str,
+) -> Result<Response> {
+    let protocol = endpoint.protocol();
+    let url = endpoint.url(request);
+    let mut retries = 0;
+    let mut waited = Duration::ZERO;
+    loop {
+        let response = client
+            .send(endpoint, request, key.value.as_ref())
+            .with_context(|| format!("cannot reach {url}"))?;
+        if (200..300).contains(&response.status) {
+            return Ok(response);
+        }
+        let body = read_capped(response.body, MAX_SMALL_BODY).unwrap_or_default();
+        let error = protocol.classify(response.status, response.retry_after, &body);
+        match policy.decide(&error, retries, waited) {
+            RetryDecision::Retry(delay) => {
+                retries += 1;
+                eprintln!(
+                    "kiln: {protocol}: {}; retrying in {} ({retries} of {})",
+                    key.scrub(&error.to_string()),
+                    show_duration(delay),
+                    policy.max_retries
+                );
+                std::thread::sleep(delay);
+                waited += delay;
+            }
+            RetryDecision::GiveUp(reason) => {
+                bail!(failure(key, model, protocol, &error, reason));
+            }
+        }
+    }
+}
+
 /// The key and where it came from.
-struct Key {
+pub(crate) struct Key {
     value: Option<ApiKey>,
     var: Option<String>,
 }
 
 impl Key {
-    fn from_env(protocol: Protocol, var: Option<&str>) -> Result<Self> {
+    pub(crate) fn from_env(protocol: Protocol, var: Option<&str>) -> Result<Self> {
         let Some(var) = var.or(protocol.default_key_env()) else {
             return Ok(Self {
                 value: None,
@@ -235,7 +249,7 @@ impl Key {
     }
 
     /// `text` with any copy of the key replaced, for text a provider chose.
-    fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         match &self.value {
             Some(key) if key.expose().len() >= 4 => text.replace(key.expose(), "[API key]"),
             _ => text.to_owned(),

@@ -7,6 +7,7 @@
 
 mod assets;
 mod config;
+mod eval;
 mod extract;
 mod generate;
 mod http_client;
@@ -15,6 +16,7 @@ mod run;
 mod serve;
 mod share;
 mod static_site;
+mod webdriver;
 
 use std::process::ExitCode;
 
@@ -44,6 +46,9 @@ enum Command {
     Generate(generate::Options),
     /// Encode an artifact as a share link, or decode one.
     Share(share::Options),
+    /// Measure how well a model makes working apps: run a prompt suite, render and check
+    /// each artifact in headless Chromium, report per case and in total.
+    Eval(eval::Options),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
         Command::Generate(opts) => generate::run(&opts),
         Command::Extract(opts) => extract::run(&opts).map(|()| ExitCode::SUCCESS),
         Command::Share(opts) => share::run(&opts).map(|()| ExitCode::SUCCESS),
+        Command::Eval(opts) => eval::run(&opts),
     };
     match result {
         Ok(code) => code,
