@@ -1,20 +1,10 @@
-// Renders a Markdown artifact: marked (GitHub-flavoured), then DOMPurify, so a document never
-// runs script of its own. The text is shown first (the `kiln-rendered` mark); highlight.js is
-// loaded after, and only when there is fenced code, since it is the largest script here.
+// Finishes a Markdown artifact: the document arrives already rendered (by kiln-core, with
+// raw HTML shown as text), so the text is there at once (the `kiln-rendered` mark); highlight.js
+// is loaded after, and only when there is fenced code, since it is the largest script here.
 (() => {
   const data = JSON.parse(document.getElementById('kiln-data').textContent);
   const doc = document.getElementById('doc');
   const root = document.documentElement;
-  try {
-    doc.innerHTML = DOMPurify.sanitize(marked.parse(data.source, { gfm: true, async: false }), {
-      USE_PROFILES: { html: true },
-    });
-  } catch (e) {
-    console.error(`The Markdown could not be rendered: ${e.message}`);
-    root.dataset.kilnRendered = 'error';
-    performance.mark('kiln-rendered');
-    return;
-  }
   performance.mark('kiln-rendered');
   const blocks = [...doc.querySelectorAll('pre code')];
   if (blocks.length === 0) {

@@ -3,7 +3,7 @@
 //! Every kind becomes one page that loads its renderer from the vendored libraries (see
 //! [`crate::vendor`]) beside the runner, so nothing here reaches the studio page's bundle and
 //! nothing needs the internet: React is compiled by Sucrase in the frame and mounted with the
-//! vendored React; Markdown is rendered by marked, sanitised by DOMPurify and highlighted by
+//! vendored React; Markdown is rendered in Rust (`crate::markdown`) and highlighted by
 //! highlight.js; Mermaid is drawn by the vendored Mermaid; SVG is shown inline with zoom and pan;
 //! code is highlighted; HTML runs as written, with CDN addresses of vendored libraries pointed at
 //! the vendored copies. The artifact's text is handed over as JSON in a data `<script>` (never
@@ -184,23 +184,18 @@ pub fn import_error(source: &str) -> Option<String> {
     ))
 }
 
-/// A Markdown document, rendered and sanitised in the frame.
+/// A Markdown document, rendered here by [`crate::markdown::to_safe_html`] (raw HTML in it
+/// is shown as text, links only to web and mail addresses), so the frame runs no Markdown
+/// parser or sanitiser: only highlight.js, and only when there is fenced code.
 pub fn markdown(source: &str) -> String {
     let mut doc = head("Markdown document");
     doc.push_str(&highlight_styles());
-    for file in [
-        script_file("marked"),
-        script_file("dompurify"),
-        Some(MARKDOWN_JS),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        doc.push_str(&deferred(file));
-    }
-    doc.push_str("</head><body><article id=\"doc\" class=\"kiln-markdown\"></article>");
+    doc.push_str(&deferred(MARKDOWN_JS));
+    doc.push_str("</head><body><article id=\"doc\" class=\"kiln-markdown\">");
+    doc.push_str(&crate::markdown::to_safe_html(source));
+    doc.push_str("</article>");
     doc.push_str(&data_tag(
-        &serde_json::json!({ "source": source, "highlighter": highlighter_url() }),
+        &serde_json::json!({ "highlighter": highlighter_url() }),
     ));
     doc.push_str("</body></html>");
     doc
@@ -326,7 +321,10 @@ mod tests {
     #[test]
     fn artifact_text_cannot_leave_its_data_script() {
         let hostile = "</script><script>alert(1)</script><!-- \u{2028}";
-        for doc in [react(hostile), markdown(hostile), mermaid(hostile)] {
+        // Markdown is rendered here: its text is escaped into the page, never a script.
+        let md = markdown(hostile);
+        assert!(!md.contains("<script>alert") && md.contains("&lt;script&gt;alert(1)"), "{md}");
+        for doc in [react(hostile), mermaid(hostile)] {
             let data_start = doc.find("id=\"kiln-data\">").unwrap();
             let data = &doc[data_start..];
             let end = data.find("</script>").unwrap();
