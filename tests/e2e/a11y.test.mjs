@@ -51,6 +51,12 @@ describe('accessibility', () => {
         await runArtifact(page, APP);
         await waitForConsole(page, 'clicker ready');
         found.preview = await audit(page);
+        await page.getByTestId('history-button').click();
+        await page.getByTestId('history-panel').waitFor();
+        found.history = await audit(page);
+        await page.getByTestId('history-button').click();
+        await page.getByTestId('tab-versions').click();
+        found.versions = await audit(page);
         await page.getByTestId('tab-code').click();
         found.code = await audit(page);
         await page.getByTestId('tab-console').click();

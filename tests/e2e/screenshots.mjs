@@ -44,6 +44,10 @@ for (const [device, viewport] of [['desktop', VIEWPORTS.desktop], ['phone', VIEW
   await page.getByTestId('tab-versions').click();
   await shoot(page, `${device}-3-versions-and-diff`);
   replay.requests.length = 0;
+  await page.getByTestId('history-button').click();
+  await page.getByTestId('history-item').first().waitFor();
+  await shoot(page, `${device}-8-history`);
+  await page.getByTestId('history-button').click();
 
   if (device === 'desktop') {
     await page.getByTestId('tab-code').click();
