@@ -323,7 +323,10 @@ mod tests {
         let hostile = "</script><script>alert(1)</script><!-- \u{2028}";
         // Markdown is rendered here: its text is escaped into the page, never a script.
         let md = markdown(hostile);
-        assert!(!md.contains("<script>alert") && md.contains("&lt;script&gt;alert(1)"), "{md}");
+        assert!(
+            !md.contains("<script>alert") && md.contains("&lt;script&gt;alert(1)"),
+            "{md}"
+        );
         for doc in [react(hostile), mermaid(hostile)] {
             let data_start = doc.find("id=\"kiln-data\">").unwrap();
             let data = &doc[data_start..];
