@@ -527,7 +527,20 @@ fn link<'t>(
     }
     let close = close?;
     let after = text[close + 1..].strip_prefix('(')?;
-    let end = ahead(after).find(')')?;
+    // The destination may hold balanced parentheses, as `alert(1)` does.
+    let mut parens = 0usize;
+    let end = ahead(after).char_indices().find_map(|(n, c)| match c {
+        '(' => {
+            parens += 1;
+            None
+        }
+        ')' if parens == 0 => Some(n),
+        ')' => {
+            parens -= 1;
+            None
+        }
+        _ => None,
+    })?;
     let inside = after[..end].trim();
     let (url, title) = match inside.split_once(char::is_whitespace) {
         Some((u, t)) => (u, t.trim().trim_matches('"')),
@@ -684,6 +697,11 @@ mod tests {
             let html = to_safe_html(bad);
             assert!(!html.contains("<a"), "{bad} kept a link: {html}");
         }
+        // Balanced parentheses belong to the address.
+        assert!(
+            to_safe_html("[Rust](https://en.wikipedia.org/wiki/Rust_(language)).")
+                .contains("href=\"https://en.wikipedia.org/wiki/Rust_(language)\" target")
+        );
         // An autolink to a web address stays a link.
         assert!(to_safe_html("<https://example.org>").contains("href=\"https://example.org\""));
     }
