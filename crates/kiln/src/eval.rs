@@ -117,7 +117,7 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
         .with_context(|| format!("creating {}", opts.out.display()))?;
     let results_path = opts.out.join("results.json");
     let mut record = if results_path.exists() {
-        let saved = load_run(&results_path)?;
+        let mut saved = load_run(&results_path)?;
         if saved.label != label || saved.suite != opts.suite.display().to_string() {
             bail!(
                 "{} holds a run of {} on {}; pass another --out to start a new one",
@@ -126,6 +126,8 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
                 saved.suite
             );
         }
+        // Resumed with more attempts per case, the report counts them.
+        saved.repeat = saved.repeat.max(opts.repeat.max(1));
         saved
     } else {
         RunRecord {
