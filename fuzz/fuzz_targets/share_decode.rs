@@ -1,7 +1,7 @@
 //! Any input to the share-link decoder: no panic, and whatever decodes re-encodes to a link that
 //! decodes to the same artifact. The bytes are tried as text as they are, and mapped onto the
-//! link alphabet behind the v1 version character, so that most inputs get past the text layer
-//! into the header, the LZMA stream and the body fields.
+//! link alphabet behind a version character (the first byte picks v1 or v2), so that most
+//! inputs get past the text layer into the header, the coded stream and the body fields.
 
 #![no_main]
 
@@ -22,10 +22,13 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         check(text);
     }
-    let mut link = String::with_capacity(data.len() + 1);
-    link.push('1');
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let mut link = String::with_capacity(data.len());
+    link.push(if first & 1 == 0 { '1' } else { '2' });
     link.extend(
-        data.iter()
+        rest.iter()
             .map(|&b| char::from(ALPHABET[usize::from(b) % ALPHABET.len()])),
     );
     check(&link);

@@ -5,8 +5,8 @@
 //! carried over — under a banner that says where it came from.
 
 use kiln_core::share::{
-    DICTIONARY_FILE, LINK_WARN_BYTES, SharedArtifact, decode_link, dictionary_ready, encode_link,
-    load_dictionary, share_url,
+    DICTIONARY_FILE, FORMAT_VERSION, LINK_WARN_BYTES, SharedArtifact, decode_link,
+    dictionary_ready, encode_link, load_dictionary, prepare, share_url,
 };
 use kiln_core::studio::{Runnable, download_name};
 use leptos::prelude::*;
@@ -38,10 +38,36 @@ pub fn payload_in_address() -> Option<Result<String, String>> {
     Some(Ok(payload.to_owned()))
 }
 
-/// Decodes a link payload, fetching the codec's dictionary first if the page has not yet.
+/// How much of a codec's dictionary the page trains on between two frames: about 50 ms of
+/// work in V8.
+const TRAINING_SLICE: usize = 8 * 1024;
+
+/// Decodes a link payload, fetching the codec's dictionary and training the model for the
+/// link's version first if the page has not yet.
 pub async fn open_link(payload: &str) -> Result<SharedArtifact, String> {
     ensure_dictionary().await?;
+    if let Some(version) = payload.trim_start().chars().next() {
+        // An unknown version ends the loop; `decode_link` reports it with its other checks.
+        while matches!(prepare(version, TRAINING_SLICE), Ok(false)) {
+            browser::sleep(std::time::Duration::ZERO).await;
+        }
+    }
     decode_link(payload).map_err(|e| e.to_string())
+}
+
+/// Whether links can be made right now without training a model first.
+fn ready_to_make_links() -> bool {
+    dictionary_ready() && prepare(FORMAT_VERSION, 0) == Ok(true)
+}
+
+/// Makes the page ready to make links: the dictionary fetched, the current format's model
+/// trained in slices between frames, so the page never freezes for the whole of it.
+async fn prepare_to_make_links() -> Result<(), String> {
+    ensure_dictionary().await?;
+    while !prepare(FORMAT_VERSION, TRAINING_SLICE).map_err(|e| e.to_string())? {
+        browser::sleep(std::time::Duration::ZERO).await;
+    }
+    Ok(())
 }
 
 /// Loads the share codec's dictionary (`DICTIONARY_FILE`, beside the page's assets) once. The
@@ -163,12 +189,13 @@ pub fn ShareDialog(
     let include_prompt = RwSignal::new(false);
     let copied = RwSignal::new(false);
     let short = RwSignal::new(None::<Result<String, String>>);
-    // The codec's dictionary arrives as a file the first time a link is made or opened.
-    let ready = RwSignal::new(dictionary_ready());
+    // The codec's dictionary arrives as a file the first time a link is made or opened, and
+    // the model trains on it once.
+    let ready = RwSignal::new(ready_to_make_links());
     let load_error = RwSignal::new(None::<String>);
     if !ready.get_untracked() {
         leptos::task::spawn_local(async move {
-            match ensure_dictionary().await {
+            match prepare_to_make_links().await {
                 Ok(()) => ready.set(true),
                 Err(e) => load_error.set(Some(e)),
             }

@@ -113,7 +113,7 @@ pub fn run(opts: &Options) -> Result<()> {
     report.push(emit(
         &out,
         kiln_core::share::DICTIONARY_FILE,
-        kiln_core::share::builtin_dictionary(),
+        &kiln_core::share::builtin_dictionary(),
     )?);
 
     // The sandbox origin's files keep fixed names: the runner's CSP names its script exactly,

@@ -1,11 +1,12 @@
-//! Share links: a whole artifact in the fragment of a URL (`https://host/#1…`), so that no
+//! Share links: a whole artifact in the fragment of a URL (`https://host/#2…`), so that no
 //! server ever receives or stores it and a link never expires.
 //!
-//! A link's payload is a version character (`1`), then the v1 bytes (a flags byte with the kind,
-//! the body length, a checksum, the compressed body: module `format`) written with a
-//! 75-character fragment-safe alphabet (module `text`). The body is compressed by a small
-//! context-mixing coder trained on a built-in dictionary of web-app text (module `coder`), chosen
-//! by measurement: BENCHMARKS.md ("Share links") and docs/share-links.md have the numbers and
+//! A link's payload is a version character (`2`; `1` for older links), then the bytes (a flags
+//! byte with the kind, the body length, a checksum, the compressed body: module `format`, the
+//! same in both versions) written with a 75-character fragment-safe alphabet (module `text`).
+//! The body is compressed by a small context-mixing coder trained on a built-in dictionary of
+//! web-app text (module `coder`; v1 and v2 differ only in model and dictionary), chosen by
+//! measurement: BENCHMARKS.md ("Share links") and docs/share-links.md have the numbers and
 //! the byte layout.
 //!
 //! Links come from anywhere, so [`decode_link`] treats its input as hostile: the text is capped
@@ -14,7 +15,7 @@
 //! lengths, checksum, UTF-8, nothing left over), and each failure is a [`ShareError`] whose
 //! message the page can show as it is. Nothing here panics on any input. The version character
 //! comes first and is read before anything else, so a later format can change everything after
-//! it while v1 links keep opening.
+//! it while older links keep opening.
 //!
 //! There is no field for API keys, settings or conversation history: a link holds one artifact
 //! and, only if the person chose to include it, the prompt that made it.
@@ -29,8 +30,9 @@ use thiserror::Error;
 use crate::artifact::{Artifact, ArtifactKind};
 use crate::extract::report::format_size;
 
-/// The version character that starts every link this code writes.
-pub const FORMAT_VERSION: char = '1';
+/// The version character that starts every link this code writes. Links of every earlier
+/// version (`1`) keep decoding.
+pub const FORMAT_VERSION: char = '2';
 
 /// Links longer than this (the whole URL, in bytes) may be cut by some chat apps and mail
 /// clients; the page and `kiln share` warn above it.
@@ -181,24 +183,25 @@ fn versus(bytes: usize, limit: usize) -> String {
     }
 }
 
-/// The file name the studio page fetches the codec's dictionary from, beside its other assets
-/// (named by the dictionary's fingerprint, so it can be cached for good).
-pub const DICTIONARY_FILE: &str = "share-dictionary-a4d3919f12da9f39.bin";
+/// The file name the studio page fetches the codecs' dictionary from, beside its other assets
+/// (named by the dictionary's fingerprint, so it can be cached for good). It holds the v1
+/// dictionary followed by what v2 adds, so one file serves both versions.
+pub const DICTIONARY_FILE: &str = "share-dictionary-4a320278127a1af6.bin";
 
-/// The codec's dictionary, for the bundle build to write as [`DICTIONARY_FILE`].
+/// The codecs' dictionary file, for the bundle build to write as [`DICTIONARY_FILE`].
 #[cfg(feature = "builtin-dictionary")]
-pub fn builtin_dictionary() -> &'static [u8] {
-    coder::DICTIONARY
+pub fn builtin_dictionary() -> Vec<u8> {
+    coder::dictionary_file()
 }
 
 /// Whether links can be made and read now: always with the `builtin-dictionary` feature,
 /// otherwise once [`load_dictionary`] accepted the dictionary.
 pub fn dictionary_ready() -> bool {
-    coder::dictionary().is_some()
+    coder::dictionary_ready()
 }
 
 /// Hands in the codec's dictionary (the bytes of [`DICTIONARY_FILE`]) in a build without the
-/// `builtin-dictionary` feature. Bytes that are not exactly the v1 dictionary are refused.
+/// `builtin-dictionary` feature. Bytes that are not exactly that file are refused.
 pub fn load_dictionary(bytes: Vec<u8>) -> Result<(), ShareError> {
     if coder::load_dictionary(bytes) {
         Ok(())
@@ -207,14 +210,38 @@ pub fn load_dictionary(bytes: Vec<u8>) -> Result<(), ShareError> {
     }
 }
 
+/// Trains the model that links of `version` use on up to `budget` more bytes of its
+/// dictionary; `Ok(true)` once it is ready. The first link of a version otherwise trains it all
+/// at once (v2: about 89 KB, half a second in V8), so the page calls this in slices between
+/// frames first. Trained models are kept, so this is needed once per process and version.
+pub fn prepare(version: char, budget: usize) -> Result<bool, ShareError> {
+    let codec = codec_of(version)?;
+    coder::prepare(codec, budget).ok_or(ShareError::NoDictionary)
+}
+
+fn codec_of(version: char) -> Result<coder::Codec, ShareError> {
+    match version {
+        '1' => Ok(coder::Codec::V1),
+        '2' => Ok(coder::Codec::V2),
+        _ => Err(ShareError::UnsupportedVersion { version }),
+    }
+}
+
 /// The payload of a share link for `artifact`: the part after `#`, without the `#`.
 pub fn encode_link(artifact: &SharedArtifact) -> Result<String, ShareError> {
+    encode_link_as(artifact, FORMAT_VERSION)
+}
+
+/// The payload of a link of an older format `version`, which every Kiln still reads: for tests
+/// and benchmarks that compare versions. The page and the CLI write [`FORMAT_VERSION`].
+pub fn encode_link_as(artifact: &SharedArtifact, version: char) -> Result<String, ShareError> {
+    let codec = codec_of(version)?;
     let (mut flags, body) = format::flags_and_body(artifact);
     if body.len() > MAX_BODY_BYTES {
         return Err(ShareError::ContentTooLarge { bytes: body.len() });
     }
     // Tiny or incompressible bodies are stored as they are when that is shorter.
-    let packed = coder::encode(&body).ok_or(ShareError::NoDictionary)?;
+    let packed = coder::encode(codec, &body).ok_or(ShareError::NoDictionary)?;
     let data = if packed.len() < body.len() {
         packed.as_slice()
     } else {
@@ -228,7 +255,7 @@ pub fn encode_link(artifact: &SharedArtifact) -> Result<String, ShareError> {
     bytes.extend_from_slice(data);
 
     let mut link = String::with_capacity(1 + text::encoded_len(bytes.len()));
-    link.push(FORMAT_VERSION);
+    link.push(version);
     text::encode_into(&bytes, &mut link);
     Ok(link)
 }
@@ -258,10 +285,7 @@ pub fn decode_link(link: &str) -> Result<SharedArtifact, ShareError> {
     let payload = clean(payload)?;
     let mut chars = payload.chars();
     let version = chars.next().ok_or(ShareError::Empty)?;
-    if version != FORMAT_VERSION {
-        return Err(ShareError::UnsupportedVersion { version });
-    }
-    decode_v1(&payload, chars.as_str())
+    decode_payload(codec_of(version)?, &payload, chars.as_str())
 }
 
 /// True for `scheme://…`. A payload never looks like that: it starts with a version character
@@ -276,9 +300,14 @@ fn looks_like_url(text: &str) -> bool {
     })
 }
 
-/// Decodes the part after the version character of a v1 link (`full` is the whole payload,
-/// for error positions).
-fn decode_v1(full: &str, encoded: &str) -> Result<SharedArtifact, ShareError> {
+/// Decodes the part after the version character of a link (`full` is the whole payload, for
+/// error positions). v1 and v2 share the text encoding and the byte layout; only the coder
+/// differs.
+fn decode_payload(
+    codec: coder::Codec,
+    full: &str,
+    encoded: &str,
+) -> Result<SharedArtifact, ShareError> {
     let bytes = text::decode(encoded).map_err(|e| match e {
         text::TextError::Character { offset } => {
             let at = full.len() - encoded.len() + offset;
@@ -297,7 +326,7 @@ fn decode_v1(full: &str, encoded: &str) -> Result<SharedArtifact, ShareError> {
             std::cmp::Ordering::Equal => header.data.to_vec(),
         }
     } else {
-        coder::decode(header.data, header.body_len).map_err(|e| match e {
+        coder::decode(codec, header.data, header.body_len).map_err(|e| match e {
             coder::DecodeError::Truncated => ShareError::Truncated,
             coder::DecodeError::Trailing => ShareError::TrailingData,
             coder::DecodeError::NoDictionary => ShareError::NoDictionary,
@@ -396,7 +425,7 @@ mod tests {
     fn round_trips_in_every_accepted_form() {
         let a = sample();
         let payload = encode_link(&a).unwrap();
-        assert!(payload.starts_with('1'));
+        assert!(payload.starts_with('2'));
         for link in [
             payload.clone(),
             format!("#{payload}"),
@@ -407,6 +436,23 @@ mod tests {
         ] {
             assert_eq!(decode_link(&link).unwrap(), a, "{link}");
         }
+    }
+
+    #[test]
+    fn models_can_be_trained_in_slices() {
+        let mut slices = 0;
+        while !prepare(FORMAT_VERSION, 16 * 1024).unwrap() {
+            slices += 1;
+            assert!(slices < 100);
+        }
+        assert!(prepare(FORMAT_VERSION, 1).unwrap());
+        assert!(prepare('1', usize::MAX).unwrap());
+        assert_eq!(
+            prepare('9', 1),
+            Err(ShareError::UnsupportedVersion { version: '9' })
+        );
+        let a = sample();
+        assert_eq!(decode_link(&encode_link(&a).unwrap()).unwrap(), a);
     }
 
     #[test]
@@ -437,8 +483,8 @@ mod tests {
             "invalid share link: there is no artifact after the #"
         );
         assert_eq!(
-            err("#2abc"),
-            "invalid share link: format version '2' is not supported (made by a newer Kiln?)"
+            err("#3abc"),
+            "invalid share link: format version '3' is not supported (made by a newer Kiln?)"
         );
         assert_eq!(
             err("#1AB(C"),
@@ -493,7 +539,7 @@ mod tests {
         // A stream holding more than its header declares: decoding stops at the declared
         // length and the rest is refused.
         let body = "abcdefgh".repeat(300);
-        let packed = coder::encode(body.as_bytes()).unwrap();
+        let packed = coder::encode(coder::Codec::V2, body.as_bytes()).unwrap();
         let mut bytes = header(0, &body.as_bytes()[..10]);
         bytes[1] = 10;
         bytes.extend_from_slice(&packed);

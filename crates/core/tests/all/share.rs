@@ -1,10 +1,10 @@
 //! Share links: any artifact survives `decode(encode(x))`, no string makes the decoder panic,
-//! and links made by format v1 keep opening (a golden link is pinned below).
+//! and links made by formats v1 and v2 keep opening (a golden link of each is pinned below).
 
 use kiln_core::artifact::ArtifactKind;
 use kiln_core::share::{
-    LINK_WARN_BYTES, MAX_LINK_BYTES, ShareError, SharedArtifact, decode_link, encode_link,
-    share_url,
+    FORMAT_VERSION, LINK_WARN_BYTES, MAX_LINK_BYTES, ShareError, SharedArtifact, decode_link,
+    encode_link, encode_link_as, share_url,
 };
 use proptest::prelude::*;
 
@@ -26,12 +26,29 @@ fn golden_artifact() -> SharedArtifact {
     }
 }
 
+/// The same artifact as a v2 link, made when v2 was introduced. The same rule holds.
+const GOLDEN_V2: &str = concat!(
+    "2b9Yr?4mUS0k~n9a?XI4iTxWuwO~ourA-RUOIhGd,1XH2tKE1834htO!UNFq+At!82~m5nk*",
+    "cUuJRzYdLEuGXj.TF6K4Y.A56hOM=NyNVa,Ba:d98u_a@CY41aAs8@lRq8@B!s29sfSq@gaKrz1cq~MA",
+);
+
 #[test]
 fn a_v1_link_still_decodes() {
     assert_eq!(decode_link(GOLDEN_V1.trim()).unwrap(), golden_artifact());
     // The encoder may get better over time, but what it writes must still decode the same.
     let fresh = encode_link(&golden_artifact()).unwrap();
     assert_eq!(decode_link(&fresh).unwrap(), golden_artifact());
+    // And v1 is still written exactly as it was, for tests and benchmarks that compare.
+    assert_eq!(encode_link_as(&golden_artifact(), '1').unwrap(), GOLDEN_V1);
+}
+
+#[test]
+fn a_v2_link_still_decodes() {
+    assert_eq!(decode_link(GOLDEN_V2).unwrap(), golden_artifact());
+    assert_eq!(FORMAT_VERSION, '2');
+    assert_eq!(encode_link(&golden_artifact()).unwrap(), GOLDEN_V2);
+    // v2 is shorter than v1 for the same page.
+    assert!(GOLDEN_V2.len() < GOLDEN_V1.len(), "{}", GOLDEN_V2.len());
 }
 
 #[test]

@@ -27,7 +27,7 @@ fn encode_then_decode_round_trips() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
     let link = text(&out.stdout).trim_end().to_owned();
-    assert!(link.starts_with("http://127.0.0.1:8787/#1"), "{link}");
+    assert!(link.starts_with("http://127.0.0.1:8787/#2"), "{link}");
     assert!(!link.contains(char::is_whitespace));
 
     let out = run(&["share", "decode", &link]);
@@ -103,7 +103,7 @@ fn kind_and_language_are_guessed_from_the_extension() {
         ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let link = text(&out.stdout);
-        assert!(link.starts_with("https://k.example/#1"), "{link}");
+        assert!(link.starts_with("https://k.example/#2"), "{link}");
         let out = run(&["share", "decode", link.trim()]);
         assert_eq!(text(&out.stderr), format!("kiln: {want}, 8 B\n"), "{name}");
     }
