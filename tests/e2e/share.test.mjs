@@ -4,6 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -81,8 +83,8 @@ describe('share links', () => {
     await withPage(browser, 'share-make-2', VIEWPORTS.desktop, async (page) => { link = await makeLink(page); });
     const cut = link.slice(0, link.length - 10);
     const garbled = link.slice(0, -20) + 'x'.repeat(20);
-    const huge = `${server.url}#1${'a'.repeat(70 * 1024)}`;
-    for (const [name, bad] of [['truncated', cut], ['garbled', garbled], ['not a link', `${server.url}#hello`], ['too long', huge]]) {
+    const junk = `${server.url}#2${'a'.repeat(70 * 1024)}`;
+    for (const [name, bad] of [['truncated', cut], ['garbled', garbled], ['not a link', `${server.url}#hello`], ['long junk', junk]]) {
       await withPage(browser, `share-broken-${name.replace(/ /g, '-')}`, VIEWPORTS.desktop, async (page, log) => {
         await page.goto(bad);
         const err = page.getByTestId('share-error');
@@ -92,6 +94,54 @@ describe('share links', () => {
         assert.deepEqual(log.errors, [], 'the page threw');
       });
     }
+  });
+
+  test('a link made before format v2 still opens and runs', async () => {
+    // The golden v1 link of crates/core/tests/all/share.rs, as people shared it before v2.
+    const v1 = '1S3r:IMSXOj1~1zNC_,2TvMlitwF,kc6DDas2sm-qmT?,HwRpjZuRcp2ZYCfQQyMLyJ2/g8K'
+      + 'YgT!fRnnoHC.zw0MaT3-ThYfYV6qhJUYb/z!+Zhb:hC2/*~p_=YzxwPJrIbb@608QmO:Sb0M'
+      + 'qV@w+ibV5y7,ce6G~mTT3zB:tDiGq2lg!PnA73kTV';
+    await withPage(browser, 'share-open-v1', VIEWPORTS.desktop, async (page, log) => {
+      await page.goto(`${server.url}#${v1}`);
+      await page.getByTestId('shared-banner').waitFor({ timeout: 15_000 });
+      assert.equal(await page.getByTestId('artifact-title').innerText(), 'Counter — v1 golden link');
+      let frame;
+      for (let i = 0; i < 150 && !(frame = artifactFrame(page)); i++) await page.waitForTimeout(100);
+      const button = frame.locator('#b');
+      await button.click();
+      assert.equal(await button.innerText(), 'Clicked 1 times ✨');
+      assert.deepEqual(log.errors, [], 'the page threw');
+    });
+  });
+
+  test('a short link that declares a 1 MiB body opens without freezing the page', async () => {
+    // Very predictable text codes to almost nothing, so a link of a few KB can make the page
+    // decode a megabyte: it must do so in slices, with the page free in between.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-share-')), 'huge.html');
+    fs.writeFileSync(file, `<p id="p">${'a'.repeat(1_000_000)}</p>`);
+    const link = execFileSync(path.join(root, 'target/debug/kiln'), ['share', 'encode', file, '--base', server.url], { encoding: 'utf8' }).trim();
+    assert.ok(link.length < 16_000, `${link.length} characters`);
+    await withPage(browser, 'share-open-huge', VIEWPORTS.desktop, async (page, log) => {
+      // Longest pause of a 20 ms timer while the page says it is opening the link.
+      await page.addInitScript(() => {
+        window.kilnGaps = [];
+        let last = performance.now();
+        setInterval(() => {
+          const now = performance.now();
+          if (document.querySelector('[data-testid="share-opening"]')) window.kilnGaps.push(now - last);
+          last = now;
+        }, 20);
+      });
+      await page.goto(link);
+      await page.getByTestId('share-opening').waitFor({ timeout: 15_000 });
+      await page.getByTestId('shared-banner').waitFor({ timeout: 90_000 });
+      const gaps = await page.evaluate(() => window.kilnGaps);
+      assert.ok(gaps.length > 20, `${gaps.length} ticks while opening`);
+      const longest = Math.max(...gaps);
+      assert.ok(longest < 500, `the page froze for ${Math.round(longest)} ms`);
+      assert.equal(await artifactFrame(page).locator('#p').evaluate((p) => p.textContent.length), 1_000_000);
+      assert.deepEqual(log.errors, [], 'the page threw');
+    });
   });
 
   test('the codec dictionary is fetched only for links, and a missing one is a clear error', async () => {

@@ -222,25 +222,21 @@ pub fn App() -> impl IntoView {
     let shared = RwSignal::new(None::<SharedArtifact>);
     let broken = RwSignal::new(None::<String>);
     let opening = RwSignal::new(false);
-    match payload_in_address() {
-        Some(Ok(payload)) => {
-            opening.set(true);
-            leptos::task::spawn_local(async move {
-                match open_link(&payload).await {
-                    Ok(a) => {
-                        match runnable_from_shared(&a) {
-                            Ok(r) => set_runnable.set(Some(r)),
-                            Err(e) => set_status.set(Status::Paste(e)),
-                        }
-                        shared.set(Some(a));
+    if let Some(payload) = payload_in_address() {
+        opening.set(true);
+        leptos::task::spawn_local(async move {
+            match open_link(&payload).await {
+                Ok(a) => {
+                    match runnable_from_shared(&a) {
+                        Ok(r) => set_runnable.set(Some(r)),
+                        Err(e) => set_status.set(Status::Paste(e)),
                     }
-                    Err(e) => broken.set(Some(e)),
+                    shared.set(Some(a));
                 }
-                opening.set(false);
-            });
-        }
-        Some(Err(e)) => broken.set(Some(e)),
-        None => {}
+                Err(e) => broken.set(Some(e)),
+            }
+            opening.set(false);
+        });
     }
     let remix = move || {
         if let Some(a) = shared.get_untracked() {
@@ -902,6 +898,9 @@ pub fn App() -> impl IntoView {
                 <section class="chat" aria-label="Conversation">
                     <Show when=move || conversation.with(Vec::is_empty) && runnable.with(Option::is_none) && !opening.get()>
                         <Gallery on_open=open_example on_error=move |e| set_status.set(Status::Ended(e))/>
+                    </Show>
+                    <Show when=move || opening.get()>
+                        <p class="muted" role="status" data-testid="share-opening">"Opening the shared app…"</p>
                     </Show>
                     <ol class="conversation" data-testid="conversation">
                         <For each=move || conversation.get() key=|e| e.id let:e>

@@ -1,12 +1,13 @@
-//! Share links in the page: opening one (`/#1…`), and making one from the current artifact.
+//! Share links in the page: opening one (`/#2…`, or `/#1…` from before v2), and making one from
+//! the current artifact.
 //!
 //! The link carries the artifact itself in the URL fragment, which no server ever receives.
 //! Opening one runs it like any other artifact — in the sandbox, with no network consent
 //! carried over — under a banner that says where it came from.
 
 use kiln_core::share::{
-    DICTIONARY_FILE, FORMAT_VERSION, LINK_WARN_BYTES, SharedArtifact, decode_link,
-    dictionary_ready, encode_link, load_dictionary, prepare, share_url,
+    DICTIONARY_FILE, FORMAT_VERSION, LINK_WARN_BYTES, Opening, SharedArtifact, dictionary_ready,
+    encode_link, load_dictionary, prepare, share_url,
 };
 use kiln_core::studio::{Runnable, download_name};
 use leptos::prelude::*;
@@ -14,28 +15,15 @@ use wasm_bindgen::JsCast;
 
 use crate::browser;
 
-/// The longest link payload the page decodes. Decoding runs on the page's thread at about
-/// 0.2 MB/s of app in wasm, so this keeps a hostile link from stalling the page for more than
-/// about a second; longer links open with `kiln share decode`. (A Web Worker would lift it.)
-const PAGE_LINK_LIMIT: usize = 64 * 1024;
-
-/// The share link payload in the page's address, if there is one: `Some(Ok)` to decode,
-/// `Some(Err)` for the error page.
-pub fn payload_in_address() -> Option<Result<String, String>> {
+/// The share link payload in the page's address, if there is one. Any length is opened: the
+/// core caps it (2 MiB), and decoding runs in slices, so a long link only takes longer.
+pub fn payload_in_address() -> Option<String> {
     let hash = web_sys::window()?.location().hash().ok()?;
     let payload = hash.strip_prefix('#').unwrap_or(&hash);
     if payload.trim().is_empty() {
         return None;
     }
-    if payload.len() > PAGE_LINK_LIMIT {
-        return Some(Err(format!(
-            "invalid share link: it is {} KiB, and this page opens links up to {} KiB; \
-             read it with `kiln share decode`",
-            payload.len() / 1024,
-            PAGE_LINK_LIMIT / 1024
-        )));
-    }
-    Some(Ok(payload.to_owned()))
+    Some(payload.to_owned())
 }
 
 /// How much of a codec's dictionary the page trains on between two frames: about 50 ms of
@@ -43,16 +31,23 @@ pub fn payload_in_address() -> Option<Result<String, String>> {
 const TRAINING_SLICE: usize = 8 * 1024;
 
 /// Decodes a link payload, fetching the codec's dictionary and training the model for the
-/// link's version first if the page has not yet.
+/// link's version first if the page has not yet. Both training and decoding run a slice at a
+/// time with the page free in between, so a long (or hostile) link never freezes it.
 pub async fn open_link(payload: &str) -> Result<SharedArtifact, String> {
     ensure_dictionary().await?;
     if let Some(version) = payload.trim_start().chars().next() {
-        // An unknown version ends the loop; `decode_link` reports it with its other checks.
+        // An unknown version ends the loop; `Opening::start` reports it with its other checks.
         while matches!(prepare(version, TRAINING_SLICE), Ok(false)) {
             browser::sleep(std::time::Duration::ZERO).await;
         }
     }
-    decode_link(payload).map_err(|e| e.to_string())
+    let mut opening = Opening::start(payload).map_err(|e| e.to_string())?;
+    loop {
+        if let Some(done) = opening.step(TRAINING_SLICE) {
+            return done.map_err(|e| e.to_string());
+        }
+        browser::sleep(std::time::Duration::ZERO).await;
+    }
 }
 
 /// Whether links can be made right now without training a model first.

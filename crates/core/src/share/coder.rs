@@ -151,20 +151,13 @@ pub(crate) fn encode(codec: Codec, body: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Decodes exactly `len` bytes from `stream`, which must hold nothing more.
+#[cfg(test)]
 pub(crate) fn decode(codec: Codec, stream: &[u8], len: usize) -> Result<Vec<u8>, DecodeError> {
-    let parts = training(codec).ok_or(DecodeError::NoDictionary)?;
-    let missing = DecodeError::NoDictionary;
-    match codec {
-        Codec::V1 => decode_with(
-            primed(&V1_MODEL, new_v1, parts).ok_or(missing)?,
-            stream,
-            len,
-        ),
-        Codec::V2 => decode_with(
-            primed(&V2_MODEL, new_v2, parts).ok_or(missing)?,
-            stream,
-            len,
-        ),
+    let mut decoding = Decoding::start(codec, stream.to_vec(), len)?;
+    loop {
+        if let Some(done) = decoding.step(usize::MAX) {
+            return done;
+        }
     }
 }
 
@@ -195,55 +188,103 @@ fn encode_with(mut model: impl Predictor, body: &[u8]) -> Vec<u8> {
     out
 }
 
-fn decode_with(
-    mut model: impl Predictor,
-    stream: &[u8],
+/// A decode in progress, resumable so that the page can decode a long link a slice at a time
+/// between frames. Produces exactly the declared length and refuses a stream that holds more
+/// or less than that takes.
+pub(crate) struct Decoding {
+    model: Box<dyn Predictor + Send>,
+    input: Input,
+    x1: u32,
+    x2: u32,
+    x: u32,
+    out: Vec<u8>,
     len: usize,
-) -> Result<Vec<u8>, DecodeError> {
-    let mut input = Input { stream, pos: 0 };
-    let (mut x1, mut x2): (u32, u32) = (0, u32::MAX);
-    let mut x: u32 = 0;
-    for _ in 0..4 {
-        x = (x << 8) | input.next()?;
+}
+
+impl Decoding {
+    /// Readies a decode of `len` bytes from `stream` with `codec`'s trained model.
+    pub(crate) fn start(codec: Codec, stream: Vec<u8>, len: usize) -> Result<Self, DecodeError> {
+        let parts = training(codec).ok_or(DecodeError::NoDictionary)?;
+        let model: Box<dyn Predictor + Send> = match codec {
+            Codec::V1 => {
+                Box::new(primed(&V1_MODEL, new_v1, parts).ok_or(DecodeError::NoDictionary)?)
+            }
+            Codec::V2 => {
+                Box::new(primed(&V2_MODEL, new_v2, parts).ok_or(DecodeError::NoDictionary)?)
+            }
+        };
+        let mut input = Input { stream, pos: 0 };
+        let mut x: u32 = 0;
+        for _ in 0..4 {
+            x = (x << 8) | input.next()?;
+        }
+        Ok(Self {
+            model,
+            input,
+            x1: 0,
+            x2: u32::MAX,
+            x,
+            out: Vec::with_capacity(len),
+            len,
+        })
     }
-    let mut out = Vec::with_capacity(len);
-    for _ in 0..len {
-        let mut byte = 0u32;
-        for _ in 0..8 {
-            let p = model.predict();
-            let xmid = split(x1, x2, p);
-            let bit = if x <= xmid {
-                x2 = xmid;
-                1
-            } else {
-                x1 = xmid + 1;
-                0
-            };
-            model.update(bit);
-            byte = (byte << 1) | bit;
-            while (x1 ^ x2) & 0xff00_0000 == 0 {
-                x1 <<= 8;
-                x2 = (x2 << 8) | 0xff;
-                x = (x << 8) | input.next()?;
+
+    /// How many bytes are decoded, of how many.
+    pub(crate) fn progress(&self) -> (usize, usize) {
+        (self.out.len(), self.len)
+    }
+
+    /// Decodes up to `budget` more bytes; the body once all of it is there, or why not.
+    pub(crate) fn step(&mut self, budget: usize) -> Option<Result<Vec<u8>, DecodeError>> {
+        let end = self.len.min(self.out.len().saturating_add(budget));
+        while self.out.len() < end {
+            if let Err(e) = self.next_byte() {
+                return Some(Err(e));
             }
         }
-        out.push(byte as u8);
+        if self.out.len() < self.len {
+            return None;
+        }
+        if self.input.pos != self.input.stream.len() + PAD_READS {
+            return Some(Err(DecodeError::Trailing));
+        }
+        Some(Ok(std::mem::take(&mut self.out)))
     }
-    if input.pos != stream.len() + PAD_READS {
-        return Err(DecodeError::Trailing);
+
+    fn next_byte(&mut self) -> Result<(), DecodeError> {
+        let mut byte = 0u32;
+        for _ in 0..8 {
+            let p = self.model.predict();
+            let xmid = split(self.x1, self.x2, p);
+            let bit = if self.x <= xmid {
+                self.x2 = xmid;
+                1
+            } else {
+                self.x1 = xmid + 1;
+                0
+            };
+            self.model.update(bit);
+            byte = (byte << 1) | bit;
+            while (self.x1 ^ self.x2) & 0xff00_0000 == 0 {
+                self.x1 <<= 8;
+                self.x2 = (self.x2 << 8) | 0xff;
+                self.x = (self.x << 8) | self.input.next()?;
+            }
+        }
+        self.out.push(byte as u8);
+        Ok(())
     }
-    Ok(out)
 }
 
 /// The decoder reads this many bytes past the end of every valid stream (see `encode_with`).
 const PAD_READS: usize = 3;
 
-struct Input<'a> {
-    stream: &'a [u8],
+struct Input {
+    stream: Vec<u8>,
     pos: usize,
 }
 
-impl Input<'_> {
+impl Input {
     /// The next byte, 0xff past the end; more padding than a valid stream needs means the
     /// stream was cut.
     fn next(&mut self) -> Result<u32, DecodeError> {

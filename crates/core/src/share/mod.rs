@@ -272,20 +272,123 @@ pub fn share_url(base: &str, payload: &str) -> String {
 /// White space anywhere is ignored (mail clients wrap long links) and a percent-encoded payload
 /// is accepted (some apps escape characters they need not).
 pub fn decode_link(link: &str) -> Result<SharedArtifact, ShareError> {
-    let payload = match link.split_once('#') {
-        Some((_, fragment)) => fragment,
-        None if looks_like_url(link.trim_start()) => return Err(ShareError::Empty),
-        None => link,
-    };
-    if payload.len() > MAX_LINK_BYTES {
-        return Err(ShareError::LinkTooLong {
-            bytes: payload.len(),
-        });
+    let mut opening = Opening::start(link)?;
+    loop {
+        if let Some(done) = opening.step(usize::MAX) {
+            return done;
+        }
     }
-    let payload = clean(payload)?;
-    let mut chars = payload.chars();
-    let version = chars.next().ok_or(ShareError::Empty)?;
-    decode_payload(codec_of(version)?, &payload, chars.as_str())
+}
+
+/// A link being read a slice at a time, so that the page never freezes on a long one (a link
+/// of a few hundred bytes may declare a 1 MiB body of something very predictable, which takes
+/// seconds to decode in wasm). [`Opening::start`] makes every check that comes before decoding;
+/// [`Opening::step`] decodes up to a budget and gives the artifact, or why not, at the end.
+/// [`decode_link`] is the same in one go.
+pub struct Opening {
+    flags: u8,
+    kind: ArtifactKind,
+    check: u16,
+    body: Body,
+}
+
+enum Body {
+    Stored(Vec<u8>),
+    Coded(coder::Decoding),
+    /// The answer was given.
+    Finished,
+}
+
+impl Opening {
+    /// Parses `link` (as [`decode_link`] takes it) up to the coded body: the text, the version,
+    /// the header and the size limits. Trains the link version's model first if that was not
+    /// done (see [`prepare`]).
+    pub fn start(link: &str) -> Result<Self, ShareError> {
+        let payload = match link.split_once('#') {
+            Some((_, fragment)) => fragment,
+            None if looks_like_url(link.trim_start()) => return Err(ShareError::Empty),
+            None => link,
+        };
+        if payload.len() > MAX_LINK_BYTES {
+            return Err(ShareError::LinkTooLong {
+                bytes: payload.len(),
+            });
+        }
+        let payload = clean(payload)?;
+        let mut chars = payload.chars();
+        let version = chars.next().ok_or(ShareError::Empty)?;
+        let codec = codec_of(version)?;
+        let encoded = chars.as_str();
+        let bytes = text::decode(encoded).map_err(|e| match e {
+            text::TextError::Character { offset } => {
+                let at = payload.len() - encoded.len() + offset;
+                ShareError::BadCharacter {
+                    character: payload[at..].chars().next().unwrap_or('?'),
+                    position: payload[..at].chars().count() + 1,
+                }
+            }
+            text::TextError::Length | text::TextError::Group => ShareError::Damaged,
+        })?;
+        let header = format::read_header(&bytes)?;
+        let body = if header.flags & format::STORED != 0 {
+            match header.data.len().cmp(&header.body_len) {
+                std::cmp::Ordering::Less => return Err(ShareError::Truncated),
+                std::cmp::Ordering::Greater => return Err(ShareError::TrailingData),
+                std::cmp::Ordering::Equal => Body::Stored(header.data.to_vec()),
+            }
+        } else {
+            Body::Coded(
+                coder::Decoding::start(codec, header.data.to_vec(), header.body_len)
+                    .map_err(coded_error)?,
+            )
+        };
+        Ok(Self {
+            flags: header.flags,
+            kind: header.kind,
+            check: header.check,
+            body,
+        })
+    }
+
+    /// The artifact's kind, known from the header before anything is decoded.
+    pub fn kind(&self) -> ArtifactKind {
+        self.kind
+    }
+
+    /// Bytes of the body decoded so far, and the body's declared size.
+    pub fn progress(&self) -> (usize, usize) {
+        match &self.body {
+            Body::Stored(bytes) => (bytes.len(), bytes.len()),
+            Body::Coded(decoding) => decoding.progress(),
+            Body::Finished => (0, 0),
+        }
+    }
+
+    /// Decodes up to `budget` more bytes of the body: `None` while there is more, then the
+    /// artifact or the reason it cannot be read. Asked again after that, it has nothing left
+    /// to read and says the link is cut short.
+    pub fn step(&mut self, budget: usize) -> Option<Result<SharedArtifact, ShareError>> {
+        let body = match &mut self.body {
+            Body::Stored(bytes) => Ok(std::mem::take(bytes)),
+            Body::Coded(decoding) => decoding.step(budget)?.map_err(coded_error),
+            Body::Finished => Err(ShareError::Truncated),
+        };
+        self.body = Body::Finished;
+        Some(body.and_then(|body| {
+            if format::check(&body) != self.check {
+                return Err(ShareError::Checksum);
+            }
+            format::read_body(self.flags, self.kind, &body)
+        }))
+    }
+}
+
+fn coded_error(e: coder::DecodeError) -> ShareError {
+    match e {
+        coder::DecodeError::Truncated => ShareError::Truncated,
+        coder::DecodeError::Trailing => ShareError::TrailingData,
+        coder::DecodeError::NoDictionary => ShareError::NoDictionary,
+    }
 }
 
 /// True for `scheme://…`. A payload never looks like that: it starts with a version character
@@ -298,44 +401,6 @@ fn looks_like_url(text: &str) -> bool {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     })
-}
-
-/// Decodes the part after the version character of a link (`full` is the whole payload, for
-/// error positions). v1 and v2 share the text encoding and the byte layout; only the coder
-/// differs.
-fn decode_payload(
-    codec: coder::Codec,
-    full: &str,
-    encoded: &str,
-) -> Result<SharedArtifact, ShareError> {
-    let bytes = text::decode(encoded).map_err(|e| match e {
-        text::TextError::Character { offset } => {
-            let at = full.len() - encoded.len() + offset;
-            ShareError::BadCharacter {
-                character: full[at..].chars().next().unwrap_or('?'),
-                position: full[..at].chars().count() + 1,
-            }
-        }
-        text::TextError::Length | text::TextError::Group => ShareError::Damaged,
-    })?;
-    let header = format::read_header(&bytes)?;
-    let body = if header.flags & format::STORED != 0 {
-        match header.data.len().cmp(&header.body_len) {
-            std::cmp::Ordering::Less => return Err(ShareError::Truncated),
-            std::cmp::Ordering::Greater => return Err(ShareError::TrailingData),
-            std::cmp::Ordering::Equal => header.data.to_vec(),
-        }
-    } else {
-        coder::decode(codec, header.data, header.body_len).map_err(|e| match e {
-            coder::DecodeError::Truncated => ShareError::Truncated,
-            coder::DecodeError::Trailing => ShareError::TrailingData,
-            coder::DecodeError::NoDictionary => ShareError::NoDictionary,
-        })?
-    };
-    if format::check(&body) != header.check {
-        return Err(ShareError::Checksum);
-    }
-    format::read_body(header.flags, header.kind, &body)
 }
 
 /// The payload without white space and with percent-escapes decoded. A `%` that does not start
@@ -453,6 +518,31 @@ mod tests {
         );
         let a = sample();
         assert_eq!(decode_link(&encode_link(&a).unwrap()).unwrap(), a);
+    }
+
+    #[test]
+    fn links_open_in_slices() {
+        let a = SharedArtifact::new(ArtifactKind::Html, "<p>hello</p>\n".repeat(400));
+        let link = encode_link(&a).unwrap();
+        let mut opening = Opening::start(&link).unwrap();
+        assert_eq!(opening.kind(), ArtifactKind::Html);
+        let mut steps = 0;
+        let done = loop {
+            if let Some(done) = opening.step(1000) {
+                break done;
+            }
+            steps += 1;
+            assert_eq!(opening.progress(), (steps * 1000, a.content.len()));
+        };
+        assert_eq!(steps, a.content.len() / 1000);
+        assert_eq!(done.unwrap(), a);
+        assert_eq!(opening.step(1000), Some(Err(ShareError::Truncated)));
+        // A cut link fails in a slice, not before or after.
+        let cut = &link[..link.len() - 9];
+        assert!(matches!(
+            Opening::start(cut).map(|mut o| o.step(usize::MAX)),
+            Ok(Some(Err(_))) | Err(_)
+        ));
     }
 
     #[test]
