@@ -26,9 +26,9 @@ pub fn payload_in_address() -> Option<String> {
     Some(payload.to_owned())
 }
 
-/// How much of a codec's dictionary the page trains on between two frames: about 50 ms of
-/// work in V8.
-const TRAINING_SLICE: usize = 8 * 1024;
+/// How many bytes of dictionary the page trains on, or of a link's body it decodes, between two
+/// frames: about 60 ms of work in V8.
+const SLICE_BYTES: usize = 8 * 1024;
 
 /// Decodes a link payload, fetching the codec's dictionary and training the model for the
 /// link's version first if the page has not yet. Both training and decoding run a slice at a
@@ -37,13 +37,13 @@ pub async fn open_link(payload: &str) -> Result<SharedArtifact, String> {
     ensure_dictionary().await?;
     if let Some(version) = payload.trim_start().chars().next() {
         // An unknown version ends the loop; `Opening::start` reports it with its other checks.
-        while matches!(prepare(version, TRAINING_SLICE), Ok(false)) {
+        while matches!(prepare(version, SLICE_BYTES), Ok(false)) {
             browser::sleep(std::time::Duration::ZERO).await;
         }
     }
     let mut opening = Opening::start(payload).map_err(|e| e.to_string())?;
     loop {
-        if let Some(done) = opening.step(TRAINING_SLICE) {
+        if let Some(done) = opening.step(SLICE_BYTES) {
             return done.map_err(|e| e.to_string());
         }
         browser::sleep(std::time::Duration::ZERO).await;
@@ -59,7 +59,7 @@ fn ready_to_make_links() -> bool {
 /// trained in slices between frames, so the page never freezes for the whole of it.
 async fn prepare_to_make_links() -> Result<(), String> {
     ensure_dictionary().await?;
-    while !prepare(FORMAT_VERSION, TRAINING_SLICE).map_err(|e| e.to_string())? {
+    while !prepare(FORMAT_VERSION, SLICE_BYTES).map_err(|e| e.to_string())? {
         browser::sleep(std::time::Duration::ZERO).await;
     }
     Ok(())

@@ -50,7 +50,7 @@ const V1_LEN: usize = 28_511;
 const V1_FINGERPRINT: u64 = 0xa4d3_919f_12da_9f39;
 /// The whole dictionary file (v1 dictionary, then the v2 extension): length and fingerprint.
 /// Bytes handed in at run time must match both.
-pub(crate) const DICTIONARY_LEN: usize = 88714;
+pub(crate) const DICTIONARY_LEN: usize = 88_714;
 pub(crate) const DICTIONARY_FINGERPRINT: u64 = 0x4a32_0278_127a_1af6;
 
 #[cfg(not(feature = "builtin-dictionary"))]
