@@ -252,11 +252,15 @@ pub fn ShareDialog(
                         })}
                     }.into_any()
                 }
+                Err(e) if !ready.get() && load_error.get().is_none() => {
+                    view! { <p class="muted" role="status" data-testid="share-preparing">{e}</p> }.into_any()
+                }
                 Err(e) => view! { <p class="warn" data-testid="share-warning">{e}</p> }.into_any(),
             }}
             {move || short_links.get().then(|| view! {
                 <div class="row">
-                    <button class="secondary small" data-testid="share-short" on:click=make_short>"Make a short link"</button>
+                    <button class="secondary small" data-testid="share-short" on:click=make_short
+                        prop:disabled=move || link.with(Result::is_err)>"Make a short link"</button>
                     {move || match short.get() {
                         Some(Ok(url)) => view! {
                             <input readonly data-testid="share-short-link" prop:value=url/>
@@ -273,7 +277,8 @@ pub fn ShareDialog(
             </label>
             <p class="muted">"Your API keys and history are never part of a link."</p>
             <div class="row">
-                <button class="send small" data-testid="share-copy" on:click=copy>
+                <button class="send small" data-testid="share-copy" on:click=copy
+                    prop:disabled=move || link.with(Result::is_err)>
                     {move || if copied.get() { "Copied" } else { "Copy link" }}
                 </button>
                 <button class="secondary small" data-testid="share-close" on:click=move |_| close()>"Close"</button>
