@@ -212,7 +212,7 @@ pub fn load_dictionary(bytes: Vec<u8>) -> Result<(), ShareError> {
 
 /// Trains the model that links of `version` use on up to `budget` more bytes of its
 /// dictionary; `Ok(true)` once it is ready. The first link of a version otherwise trains it all
-/// at once (v2: about 89 KB, half a second in V8), so the page calls this in slices between
+/// at once (v2: about 89 KB, 0.7 s in the page), so the page calls this in slices between
 /// frames first. Trained models are kept, so this is needed once per process and version.
 pub fn prepare(version: char, budget: usize) -> Result<bool, ShareError> {
     let codec = codec_of(version)?;
