@@ -99,7 +99,9 @@ export function problems(log) {
   return [
     ...log.errors,
     ...log.console.filter((m) => m.type === 'error' || m.type === 'warning').map((m) => `${m.type}: ${m.text}`),
-    ...log.failedRequests,
+    // A new run (or another conversation) replaces a runner frame that may still be loading,
+    // which cancels its request: the studio's doing, not a failure.
+    ...log.failedRequests.filter((r) => !/\/runner\.html\?connect=\S* net::ERR_ABORTED$/.test(r)),
   ];
 }
 
