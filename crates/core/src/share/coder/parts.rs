@@ -83,13 +83,13 @@ pub(super) const COUNTER_NEW: u16 = 2048 << 4;
 /// An adaptive probability map: refines a probability given a small context, by interpolating
 /// between 33 learned points along the stretch axis.
 #[derive(Clone)]
-pub(super) struct Apm {
+struct Apm {
     table: Vec<u16>,
     index: usize,
 }
 
 impl Apm {
-    pub(super) fn new(contexts: usize) -> Self {
+    fn new(contexts: usize) -> Self {
         let mut table = Vec::with_capacity(contexts * 33);
         for _ in 0..contexts {
             for j in 0..33 {
@@ -99,7 +99,7 @@ impl Apm {
         Self { table, index: 0 }
     }
 
-    pub(super) fn refine(&mut self, p: i32, context: usize) -> i32 {
+    fn refine(&mut self, p: i32, context: usize) -> i32 {
         let s = stretch(p as u32) + 2048;
         let lo = (s >> 7) as usize;
         let w = s & 127;
@@ -110,7 +110,7 @@ impl Apm {
         ((a * (128 - w) + b * w) >> 11).clamp(1, 4095)
     }
 
-    pub(super) fn update(&mut self, bit: u32) {
+    fn update(&mut self, bit: u32) {
         const RATE: i32 = 7;
         let bit = bit as i32;
         let target = (bit << 16) + (bit << RATE) - bit - bit;
@@ -118,6 +118,78 @@ impl Apm {
             let old = i32::from(*v);
             *v = (old + ((target - old) >> RATE)).clamp(0, 65535) as u16;
         }
+    }
+}
+
+/// The direct order-0 and order-1 tables whose predictions both models mix.
+#[derive(Clone)]
+pub(super) struct Direct {
+    order0: Vec<u16>,
+    order1: Vec<u16>,
+}
+
+impl Direct {
+    pub(super) fn new() -> Self {
+        Self {
+            order0: vec![COUNTER_NEW; 256],
+            order1: vec![COUNTER_NEW; 1 << 16],
+        }
+    }
+
+    /// The two tables' predictions for the next bit, in the stretch domain.
+    pub(super) fn inputs(&self, text: &Text) -> [i32; 2] {
+        let (order0, order1) = Self::slots(text);
+        [
+            stretch(counter_p(self.order0[order0])),
+            stretch(counter_p(self.order1[order1])),
+        ]
+    }
+
+    /// Learns `bit`; call before `text` moves to the next bit.
+    pub(super) fn update(&mut self, text: &Text, bit: u32, limit: u16) {
+        let (order0, order1) = Self::slots(text);
+        counter_update(&mut self.order0[order0], bit, limit);
+        counter_update(&mut self.order1[order1], bit, limit);
+    }
+
+    fn slots(text: &Text) -> (usize, usize) {
+        let order0 = text.c0 as usize & 0xff;
+        let c1 = (text.last8 & 0xff) as usize;
+        (order0, (c1 << 8) | order0)
+    }
+}
+
+/// The last stage of both models: two adaptive probability maps (by the partial byte, and by a
+/// hash of it with the two bytes before) refine the mixed prediction, and the three are
+/// averaged with the mixed one counting twice.
+#[derive(Clone)]
+pub(super) struct Refiner {
+    apm_order0: Apm,
+    apm_order2: Apm,
+}
+
+impl Refiner {
+    pub(super) fn new() -> Self {
+        Self {
+            apm_order0: Apm::new(256),
+            apm_order2: Apm::new(1 << 12),
+        }
+    }
+
+    /// The final 12-bit probability of a 1, from the mixers' `mixed`.
+    pub(super) fn refine(&mut self, mixed: i32, text: &Text) -> u32 {
+        let c0 = text.c0;
+        let c1 = (text.last8 & 0xff) as u32;
+        let c2 = ((text.last8 >> 8) & 0xff) as u32;
+        let p1 = self.apm_order0.refine(mixed, c0 as usize & 0xff);
+        let order2 = ((c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9E37_79B1) >> 20) as usize;
+        let p2 = self.apm_order2.refine(mixed, order2);
+        ((mixed * 2 + p1 + p2 + 2) >> 2).clamp(1, 4095) as u32
+    }
+
+    pub(super) fn update(&mut self, bit: u32) {
+        self.apm_order0.update(bit);
+        self.apm_order2.update(bit);
     }
 }
 

@@ -4,8 +4,8 @@
 
 use super::Predictor;
 use super::parts::{
-    Apm, COUNTER_NEW, HASHED, TABLE_BITS, Text, counter_p, counter_update, dot, squash, stretch,
-    train,
+    COUNTER_NEW, Direct, HASHED, Refiner, TABLE_BITS, Text, counter_p, counter_update, dot, squash,
+    stretch, train,
 };
 
 /// Mixer inputs: order 0, order 1, the hashed contexts, the match model, and a bias.
@@ -18,16 +18,14 @@ const LEARNING_SHIFT: u32 = 11;
 
 #[derive(Clone)]
 pub(super) struct Model {
-    order0: Vec<u16>,
-    order1: Vec<u16>,
+    direct: Direct,
     hashed: Vec<u16>,
     text: Text,
     mixer_a: Vec<i32>,
     mixer_b: Vec<i32>,
     set_a: usize,
     set_b: usize,
-    apm_order0: Apm,
-    apm_order2: Apm,
+    refiner: Refiner,
     slots: [usize; HASHED],
     inputs: [i32; INPUTS],
     p_a: i32,
@@ -37,16 +35,14 @@ pub(super) struct Model {
 impl Model {
     pub(super) fn new(capacity: usize) -> Self {
         Self {
-            order0: vec![COUNTER_NEW; 256],
-            order1: vec![COUNTER_NEW; 1 << 16],
+            direct: Direct::new(),
             hashed: vec![COUNTER_NEW; HASHED << TABLE_BITS],
             text: Text::new(capacity),
             mixer_a: vec![WEIGHT_START; 32 * INPUTS],
             mixer_b: vec![WEIGHT_START; 256 * INPUTS],
             set_a: 0,
             set_b: 0,
-            apm_order0: Apm::new(256),
-            apm_order2: Apm::new(1 << 12),
+            refiner: Refiner::new(),
             slots: [0; HASHED],
             inputs: [0; INPUTS],
             p_a: 2048,
@@ -57,12 +53,8 @@ impl Model {
 
 impl Predictor for Model {
     fn predict(&mut self) -> u32 {
-        let c0 = self.text.c0;
         let c1 = (self.text.last8 & 0xff) as u32;
-        let order0 = c0 as usize & 0xff;
-        let order1 = ((c1 << 8) | (c0 & 0xff)) as usize;
-        self.inputs[0] = stretch(counter_p(self.order0[order0]));
-        self.inputs[1] = stretch(counter_p(self.order1[order1]));
+        self.inputs[..2].copy_from_slice(&self.direct.inputs(&self.text));
         self.slots = self.text.slots();
         for (input, &slot) in self.inputs[2..].iter_mut().zip(&self.slots) {
             *input = stretch(counter_p(self.hashed[slot]));
@@ -78,19 +70,11 @@ impl Predictor for Model {
         self.p_a = squash(d_a);
         self.p_b = squash(d_b);
         let mixed = squash((d_a + d_b) >> 1);
-
-        let c2 = ((self.text.last8 >> 8) & 0xff) as u32;
-        let p1 = self.apm_order0.refine(mixed, order0);
-        let order2 = ((c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9E37_79B1) >> 20) as usize;
-        let p2 = self.apm_order2.refine(mixed, order2);
-        ((mixed * 2 + p1 + p2 + 2) >> 2).clamp(1, 4095) as u32
+        self.refiner.refine(mixed, &self.text)
     }
 
     fn update(&mut self, bit: u32) {
-        let c0 = self.text.c0 as usize & 0xff;
-        counter_update(&mut self.order0[c0], bit, COUNT_LIMIT);
-        let c1 = (self.text.last8 & 0xff) as usize;
-        counter_update(&mut self.order1[(c1 << 8) | c0], bit, COUNT_LIMIT);
+        self.direct.update(&self.text, bit, COUNT_LIMIT);
         for &slot in &self.slots {
             counter_update(&mut self.hashed[slot], bit, COUNT_LIMIT);
         }
@@ -109,8 +93,7 @@ impl Predictor for Model {
             self.p_b,
             LEARNING_SHIFT,
         );
-        self.apm_order0.update(bit);
-        self.apm_order2.update(bit);
+        self.refiner.update(bit);
         self.text.update(bit, COUNT_LIMIT);
     }
 }

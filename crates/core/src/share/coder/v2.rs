@@ -9,7 +9,7 @@
 
 use super::Predictor;
 use super::parts::{
-    Apm, COUNTER_NEW, HASHED, TABLE_BITS, Text, counter_p, counter_update, dot, squash, stretch,
+    COUNTER_NEW, Direct, HASHED, Refiner, TABLE_BITS, Text, counter_update, dot, squash, stretch,
     train,
 };
 
@@ -32,8 +32,7 @@ const CONFIDENCE_RATE: u32 = 7;
 
 #[derive(Clone)]
 pub(super) struct Model {
-    order0: Vec<u16>,
-    order1: Vec<u16>,
+    direct: Direct,
     hashed: Vec<u16>,
     /// For each hashed context, what a counter in each state has really predicted (16 bits).
     confidence: Vec<u16>,
@@ -44,8 +43,7 @@ pub(super) struct Model {
     final_mixer: Vec<i32>,
     final_set: usize,
     p_final: i32,
-    apm_order0: Apm,
-    apm_order2: Apm,
+    refiner: Refiner,
     slots: [usize; HASHED],
     confidence_slots: [usize; HASHED],
     inputs: [i32; INPUTS],
@@ -61,8 +59,7 @@ impl Model {
             set[MIXERS] = 0;
         }
         Self {
-            order0: vec![COUNTER_NEW; 256],
-            order1: vec![COUNTER_NEW; 1 << 16],
+            direct: Direct::new(),
             hashed: vec![COUNTER_NEW; HASHED << TABLE_BITS],
             confidence,
             text: Text::new(capacity),
@@ -72,8 +69,7 @@ impl Model {
             final_mixer,
             final_set: 0,
             p_final: 2048,
-            apm_order0: Apm::new(256),
-            apm_order2: Apm::new(1 << 12),
+            refiner: Refiner::new(),
             slots: [0; HASHED],
             confidence_slots: [0; HASHED],
             inputs: [0; INPUTS],
@@ -83,12 +79,9 @@ impl Model {
 
 impl Predictor for Model {
     fn predict(&mut self) -> u32 {
-        let c0 = self.text.c0;
-        let c1 = (self.text.last8 & 0xff) as u32;
-        let order0 = c0 as usize & 0xff;
-        let order1 = ((c1 << 8) | (c0 & 0xff)) as usize;
-        self.inputs[0] = stretch(counter_p(self.order0[order0]));
-        self.inputs[1] = stretch(counter_p(self.order1[order1]));
+        let c1 = (self.text.last8 & 0xff) as usize;
+        let order0 = self.text.c0 as usize & 0xff;
+        self.inputs[..2].copy_from_slice(&self.direct.inputs(&self.text));
         self.slots = self.text.slots();
         for i in 0..HASHED {
             let c = self.hashed[self.slots[i]];
@@ -102,9 +95,9 @@ impl Predictor for Model {
 
         let selectors = [
             match_bucket * 8 + self.text.bit_count as usize,
-            c1 as usize,
+            c1,
             order0,
-            ((c1 as usize >> 5) << 8) | order0,
+            ((c1 >> 5) << 8) | order0,
         ];
         for (m, selector) in selectors.into_iter().enumerate() {
             let set = selector * INPUTS;
@@ -116,20 +109,11 @@ impl Predictor for Model {
         let mut layer = [256; MIXERS + 1];
         layer[..MIXERS].copy_from_slice(&self.outputs);
         self.p_final = squash(dot(weights, &layer));
-        let mixed = self.p_final;
-
-        let c2 = ((self.text.last8 >> 8) & 0xff) as u32;
-        let p1 = self.apm_order0.refine(mixed, order0);
-        let order2 = ((c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9E37_79B1) >> 20) as usize;
-        let p2 = self.apm_order2.refine(mixed, order2);
-        ((mixed * 2 + p1 + p2 + 2) >> 2).clamp(1, 4095) as u32
+        self.refiner.refine(self.p_final, &self.text)
     }
 
     fn update(&mut self, bit: u32) {
-        let c0 = self.text.c0 as usize & 0xff;
-        counter_update(&mut self.order0[c0], bit, COUNT_LIMIT);
-        let c1 = (self.text.last8 & 0xff) as usize;
-        counter_update(&mut self.order1[(c1 << 8) | c0], bit, COUNT_LIMIT);
+        self.direct.update(&self.text, bit, COUNT_LIMIT);
         let target = if bit == 1 { 65535 } else { 0 };
         for (&slot, &at) in self.slots.iter().zip(&self.confidence_slots) {
             counter_update(&mut self.hashed[slot], bit, COUNT_LIMIT);
@@ -157,8 +141,7 @@ impl Predictor for Model {
             self.p_final,
             FINAL_SHIFT,
         );
-        self.apm_order0.update(bit);
-        self.apm_order2.update(bit);
+        self.refiner.update(bit);
         self.text.update(bit, COUNT_LIMIT);
     }
 }
