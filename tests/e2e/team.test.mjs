@@ -26,6 +26,15 @@ before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
 /** Share payloads made by the CLI, each a different small app. */
+/** POSTs a share payload to `/api/links` as the studio does: JSON, from a non-browser client. */
+function postLink(server, payload) {
+  return fetch(`${server.url}api/links`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ payload }),
+  });
+}
+
 function payloads(n) {
   return Array.from({ length: n }, (_, i) => {
     const file = path.join(work, `app-${i}.html`);
@@ -76,7 +85,7 @@ describe('short links', () => {
       const distinct = payloads(12);
       // Each payload sent by three clients at the same moment.
       const sends = distinct.flatMap((p) => [p, p, p]).map((p) =>
-        fetch(`${server.url}api/links`, { method: 'POST', body: p }).then(async (r) => ({ status: r.status, p, ...(await r.json()) })));
+        postLink(server, p).then(async (r) => ({ status: r.status, p, ...(await r.json()) })));
       const results = await Promise.all(sends);
       assert.ok(results.every((r) => r.status === 201), JSON.stringify(results.filter((r) => r.status !== 201)));
       const idOf = new Map();
@@ -101,14 +110,14 @@ describe('short links', () => {
   test('the server refuses what is not a share link, and limits request size and rate', async () => {
     const server = await startServer(['--max-request-bytes', '2048', '--requests-per-minute', '3']);
     try {
-      const bad = await fetch(`${server.url}api/links`, { method: 'POST', body: 'hello' });
+      const bad = await postLink(server, 'hello');
       assert.equal(bad.status, 400);
       assert.match((await bad.json()).error, /share link/i);
-      const big = await fetch(`${server.url}api/links`, { method: 'POST', body: 'x'.repeat(5000) });
+      const big = await postLink(server, 'x'.repeat(5000));
       assert.equal(big.status, 413);
-      const third = await fetch(`${server.url}api/links`, { method: 'POST', body: 'x' });
+      const third = await postLink(server, 'x');
       assert.equal(third.status, 400);
-      const limited = await fetch(`${server.url}api/links`, { method: 'POST', body: 'x' });
+      const limited = await postLink(server, 'x');
       assert.equal(limited.status, 429);
       assert.ok(Number(limited.headers.get('retry-after')) > 0);
       // Pages and links are not rate limited, only the API.
@@ -154,7 +163,7 @@ models = ["ok"]
         assert.ok(seen.some((s) => s.includes(`${server.url}api/providers/team/chat/completions`)));
       });
       // Only chat and model lists go through; other API paths do not.
-      const other = await fetch(`${server.url}api/providers/team/files`, { method: 'POST', body: '{}' });
+      const other = await fetch(`${server.url}api/providers/team/files`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
       assert.equal(other.status, 403);
     } finally {
       await server.stop();

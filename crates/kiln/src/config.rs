@@ -40,6 +40,8 @@ pub struct ServerSection {
     pub max_request_bytes: Option<usize>,
     /// Requests to `/api/` per client address per minute.
     pub requests_per_minute: Option<u32>,
+    /// The studio's public origins behind a reverse proxy that rewrites `Host`.
+    pub public_origins: Vec<String>,
     /// `text` or `json`.
     pub log_format: Option<LogFormat>,
     /// Whether `POST /api/run` runs code artifacts (default on).

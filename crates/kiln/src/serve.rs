@@ -75,6 +75,11 @@ pub struct Options {
     /// Do not run code artifacts (POST /api/run) in this server's wasmtime host.
     #[arg(long, env = "KILN_NO_RUN")]
     no_run: bool,
+    /// The studio's public origin when a reverse proxy rewrites the Host header and says
+    /// nothing of it (no X-Forwarded-Host), e.g. https://kiln.example.org; repeatable. Requests
+    /// to /api/ from pages of any other origin are refused.
+    #[arg(long, env = "KILN_PUBLIC_ORIGIN", value_delimiter = ',')]
+    public_origin: Vec<String>,
     /// Log format.
     #[arg(long, env = "KILN_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
@@ -94,6 +99,8 @@ struct Settings {
     database: Option<PathBuf>,
     max_request_bytes: usize,
     requests_per_minute: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    public_origins: Vec<String>,
     log_format: LogFormat,
     run: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -161,6 +168,11 @@ fn settings(opts: &Options) -> Result<(Settings, Vec<ServerProvider>)> {
             .requests_per_minute
             .or(server.requests_per_minute)
             .unwrap_or(DEFAULT_REQUESTS_PER_MINUTE),
+        public_origins: if opts.public_origin.is_empty() {
+            server.public_origins.clone()
+        } else {
+            opts.public_origin.clone()
+        },
         log_format: opts.log_format.or(server.log_format).unwrap_or_default(),
         run: !opts.no_run && server.run.unwrap_or(true),
         studio: config::studio_defaults(&file.studio)?,
@@ -223,6 +235,11 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         .map(RunnerBase::parse)
         .transpose()
         .map_err(|e| anyhow!("--sandbox-url: {e}"))?;
+    let public_origins = settings
+        .public_origins
+        .iter()
+        .map(|o| Origin::parse(o).map_err(|e| anyhow!("--public-origin: {e}")))
+        .collect::<Result<Vec<_>>>()?;
     let links: Option<Arc<dyn Links>> = match &settings.database {
         Some(path) => Some(Arc::new(
             SqliteLinks::open(path).context("short links (turn them off with --no-short-links)")?,
@@ -279,6 +296,7 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         links,
         client: Arc::new(http_client::Client::new()),
         limiter: Arc::new(RateLimiter::new(settings.requests_per_minute)),
+        public_origins: Arc::new(public_origins),
         runner: if settings.run {
             Some(Arc::new(Runner {
                 host: crate::run::host(&RUN_LIMITS)?,
@@ -306,7 +324,13 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         .route("/api/run", post(run_program))
         .route("/api/providers/{id}/{*rest}", any(proxy))
         .layer(DefaultBodyLimit::max(settings.max_request_bytes))
-        .layer(middleware::from_fn_with_state(state.clone(), rate_limit));
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        // Outermost, so another site's requests are refused before they count against the
+        // person's rate limit.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_only,
+        ));
     let app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/config.json", get(client_config))
@@ -354,6 +378,8 @@ struct AppState {
     links: Option<Arc<dyn Links>>,
     client: Arc<http_client::Client>,
     limiter: Arc<RateLimiter>,
+    /// `--public-origin`: origins of the studio page beyond the one `Host` names.
+    public_origins: Arc<Vec<Origin>>,
     runner: Option<Arc<Runner>>,
 }
 
@@ -435,16 +461,23 @@ async fn client_config(State(st): State<AppState>, headers: HeaderMap) -> Respon
     }
 }
 
-/// `POST /api/links` with a share payload (the text after `#`): stores it and answers its id.
-/// Only payloads that decode as a Kiln share link are kept, so this is not a paste bin.
-async fn create_link(State(st): State<AppState>, body: String) -> Response {
+/// `POST /api/links` with `{"payload": …}`, a share payload (the text after `#`): stores it and
+/// answers its id. Only payloads that decode as a Kiln share link are kept, so this is not a
+/// paste bin.
+async fn create_link(State(st): State<AppState>, body: axum::body::Bytes) -> Response {
     let Some(links) = st.links else {
         return api_error(
             StatusCode::NOT_FOUND,
             "this server does not make short links",
         );
     };
-    let payload = body.trim().trim_start_matches('#').to_owned();
+    let request: deploy::LinkRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return api_error(StatusCode::BAD_REQUEST, &format!("not a link request: {e}"));
+        }
+    };
+    let payload = request.payload.trim().trim_start_matches('#').to_owned();
     if let Err(e) = kiln_core::share::decode_link(&payload) {
         return api_error(StatusCode::BAD_REQUEST, &e.to_string());
     }
@@ -765,6 +798,37 @@ async fn rate_limit(
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(wait));
         return r;
+    }
+    next.run(request).await
+}
+
+/// Refuses requests to `/api/` that another site's page made through the person's browser
+/// (`kiln_core::deploy::guard` decides), with a 403 or 415 that says why.
+async fn same_origin_only(
+    State(st): State<AppState>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let facts = kiln_core::deploy::guard::RequestFacts {
+        method: request.method().as_str(),
+        content_type: text("content-type"),
+        origin: text("origin"),
+        sec_fetch_site: text("sec-fetch-site"),
+        host: text("host"),
+        forwarded_host: text("x-forwarded-host"),
+        forwarded_proto: text("x-forwarded-proto"),
+    };
+    if let Err(refusal) = kiln_core::deploy::guard::check(&facts, &st.public_origins) {
+        tracing::warn!(
+            path = %request.uri().path(),
+            origin = facts.origin.unwrap_or("-"),
+            site = facts.sec_fetch_site.unwrap_or("-"),
+            "refused a request from another site"
+        );
+        let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN);
+        return api_error(status, &refusal.to_string());
     }
     next.run(request).await
 }

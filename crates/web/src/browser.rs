@@ -85,12 +85,18 @@ pub fn page_base() -> String {
         .to_owned()
 }
 
-/// POSTs `body` as text to a same-origin URL; returns the status and the body text.
-pub async fn post_text(url: &str, body: &str) -> Result<(u16, String), String> {
+/// POSTs `json` to a same-origin URL of this server's API; returns the status and the body
+/// text. Declared as JSON: the server refuses other types, which other sites' pages could send.
+pub async fn post_json(url: &str, json: &str) -> Result<(u16, String), String> {
     let window = web_sys::window().ok_or("no window")?;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
-    init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    let headers = web_sys::Headers::new().map_err(|_| "no headers".to_owned())?;
+    headers
+        .set("content-type", "application/json")
+        .map_err(|_| "no headers".to_owned())?;
+    init.set_headers(&headers);
+    init.set_body(&wasm_bindgen::JsValue::from_str(json));
     let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .map_err(|_| format!("could not reach {url}"))?;

@@ -149,7 +149,7 @@ pub fn Preview(
         };
         running.set(true);
         leptos::task::spawn_local(async move {
-            let answer = browser::post_text("./api/run", &body)
+            let answer = browser::post_json("./api/run", &body)
                 .await
                 .and_then(|(status, text)| {
                     if status == 200 {

@@ -221,9 +221,12 @@ pub fn ShareDialog(
             return;
         };
         let payload = l.split_once('#').map_or(l.as_str(), |(_, p)| p).to_owned();
+        let Ok(body) = serde_json::to_string(&kiln_core::deploy::LinkRequest { payload }) else {
+            return;
+        };
         short.set(Some(Err("Making a short link…".to_owned())));
         leptos::task::spawn_local(async move {
-            let answer = browser::post_text("./api/links", &payload).await;
+            let answer = browser::post_json("./api/links", &body).await;
             short.set(Some(short_link_from(answer)));
         });
     };

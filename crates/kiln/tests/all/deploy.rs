@@ -115,18 +115,167 @@ fn serve_with(db: &std::path::Path, extra: &[&str]) -> Server {
 }
 
 fn request(addr: &str, method: &str, path: &str, body: &str) -> (String, String) {
+    // What the studio page sends: a JSON body from its own origin.
+    let json = ("Content-Type", "application/json");
+    let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &[json] };
+    request_with(addr, method, path, headers, body)
+}
+
+fn request_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    write!(s, "{head}Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
     let mut all = String::new();
     s.read_to_string(&mut all).unwrap();
     let (head, body) = all.split_once("\r\n\r\n").unwrap();
     (head.to_lowercase(), body.to_owned())
+}
+
+fn link_body(payload: &str) -> String {
+    serde_json::json!({ "payload": payload }).to_string()
+}
+
+#[test]
+fn other_sites_cannot_spend_or_store_through_a_visitors_browser() {
+    let dir = temp("cross-site");
+    let app = dir.join("app.html");
+    std::fs::write(&app, "<!DOCTYPE html><p>hello</p>").unwrap();
+    let out = run(&["share", "encode", app.to_str().unwrap()]);
+    let link = text(&out.stdout);
+    let payload = link.trim().split_once('#').unwrap().1.to_owned();
+    let server = serve_with(
+        &dir.join("links.db"),
+        &["--public-origin", "https://kiln.example.org"],
+    );
+    let addr = server.studio.as_str();
+    let studio = format!("http://{addr}");
+    let run_body = r#"{"language":"py","source":"print(6*7)"}"#;
+    let spending: [(&str, String); 3] = [
+        ("/api/run", run_body.to_owned()),
+        ("/api/links", link_body(&payload)),
+        ("/api/providers/nope/chat/completions", "{}".to_owned()),
+    ];
+    // What another site's page can send without a preflight, and what a sandboxed frame sends.
+    let attacks: [&[(&str, &str)]; 5] = [
+        &[
+            ("Origin", "http://evil.example"),
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Content-Type", "text/plain"),
+        ],
+        &[
+            ("Origin", "http://evil.example"),
+            ("Content-Type", "text/plain"),
+        ],
+        &[
+            ("Origin", "http://evil.example"),
+            ("Content-Type", "application/json"),
+        ],
+        &[
+            ("Origin", "null"),
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Content-Type", "application/json"),
+        ],
+        &[
+            ("Sec-Fetch-Site", "same-site"),
+            ("Content-Type", "application/json"),
+        ],
+    ];
+    for (path, body) in &spending {
+        for headers in attacks {
+            let (head, answer) = request_with(addr, "POST", path, headers, body);
+            assert!(
+                head.starts_with("http/1.1 403"),
+                "{path} {headers:?}: {head}{answer}"
+            );
+            assert!(answer.contains("refused"), "{answer}");
+        }
+        // The studio's own origin, but a body type a form could send: still refused.
+        let (head, answer) = request_with(
+            addr,
+            "POST",
+            path,
+            &[
+                ("Origin", &studio),
+                ("Sec-Fetch-Site", "same-origin"),
+                ("Content-Type", "text/plain"),
+            ],
+            body,
+        );
+        assert!(head.starts_with("http/1.1 415"), "{path}: {head}{answer}");
+    }
+    // Nothing was stored.
+    let out = run(&[
+        "links",
+        "list",
+        "--database",
+        dir.join("links.db").to_str().unwrap(),
+    ]);
+    assert_eq!(text(&out.stdout).trim(), "", "{}", text(&out.stderr));
+    // Model lists through the server's keys: no body, but still only for the studio.
+    let (head, _) = request_with(
+        addr,
+        "GET",
+        "/api/providers/nope/models",
+        &[
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Origin", "http://evil.example"),
+        ],
+        "",
+    );
+    assert!(head.starts_with("http/1.1 403"), "{head}");
+
+    // The studio's own requests work: a modern browser, an older one (Origin only), and the
+    // public origin behind a reverse proxy, whether it keeps Host, forwards it, or says nothing.
+    let ok: [&[(&str, &str)]; 5] = [
+        &[
+            ("Origin", &studio),
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Content-Type", "application/json"),
+        ],
+        &[("Origin", &studio), ("Content-Type", "application/json")],
+        &[
+            ("Host", "kiln.team.example"),
+            ("Origin", "https://kiln.team.example"),
+            ("Content-Type", "application/json"),
+        ],
+        &[
+            ("X-Forwarded-Host", "kiln.team.example"),
+            ("X-Forwarded-Proto", "https"),
+            ("Origin", "https://kiln.team.example"),
+            ("Content-Type", "application/json"),
+        ],
+        &[
+            ("Origin", "https://kiln.example.org"),
+            ("Content-Type", "application/json"),
+        ],
+    ];
+    for headers in ok {
+        let (head, answer) = request_with(addr, "POST", "/api/run", headers, run_body);
+        assert!(
+            head.starts_with("http/1.1 200"),
+            "{headers:?}: {head}{answer}"
+        );
+        assert!(answer.contains("42"), "{answer}");
+        let (head, answer) =
+            request_with(addr, "POST", "/api/links", headers, &link_body(&payload));
+        assert!(
+            head.starts_with("http/1.1 201"),
+            "{headers:?}: {head}{answer}"
+        );
+    }
 }
 
 #[test]
@@ -140,11 +289,11 @@ fn short_links_are_content_addressed_and_deletable_from_the_cli() {
     let payload = link.trim().split_once('#').unwrap().1.to_owned();
 
     let server = serve(&db);
-    let (head, body) = request(&server.studio, "POST", "/api/links", &payload);
+    let (head, body) = request(&server.studio, "POST", "/api/links", &link_body(&payload));
     assert!(head.starts_with("http/1.1 201"), "{head}{body}");
     let created: serde_json::Value = serde_json::from_str(&body).unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
-    let (_, again) = request(&server.studio, "POST", "/api/links", &payload);
+    let (_, again) = request(&server.studio, "POST", "/api/links", &link_body(&payload));
     assert!(
         again.contains(&id),
         "the same app gets the same id: {again}"
@@ -157,7 +306,12 @@ fn short_links_are_content_addressed_and_deletable_from_the_cli() {
         "{head}"
     );
 
-    let (head, body) = request(&server.studio, "POST", "/api/links", "not a share link");
+    let (head, body) = request(
+        &server.studio,
+        "POST",
+        "/api/links",
+        &link_body("not a share link"),
+    );
     assert!(head.starts_with("http/1.1 400"), "{head}");
     assert!(body.contains("error"), "{body}");
     let (head, _) = request(&server.studio, "GET", "/s/AAAAAAAAAAAA", "");

@@ -5,6 +5,8 @@
 //! `kiln serve` writes it per request; `kiln build` writes it once into a static site. The page
 //! reads it before anything runs. No key or secret ever appears in it.
 
+pub mod guard;
+
 use serde::{Deserialize, Serialize};
 
 use crate::provider::Protocol;
@@ -31,6 +33,13 @@ pub struct ClientConfig {
     /// Whether `POST /api/run` runs code artifacts in the server's wasmtime host.
     #[serde(default)]
     pub run: bool,
+}
+
+/// `POST /api/links`: a share payload (the text after `#` of a share link) to keep under a
+/// short id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkRequest {
+    pub payload: String,
 }
 
 /// `POST /api/run`: a program for the server's wasmtime host.
