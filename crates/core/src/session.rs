@@ -18,6 +18,7 @@ use crate::provider::{
     ChatRequest, DecodeError, Endpoint, EndpointError, HttpRequest, Message, Protocol,
     ProviderError, RequestError, StopReason, StreamDecoder, StreamEvent, Usage,
 };
+use crate::sandbox::AppId;
 use crate::studio::{Runnable, content_key, display_title, runnable_html};
 
 /// Which model to talk to. The API key is not here: it is kept and sent by the edge only.
@@ -449,16 +450,19 @@ impl Turn {
     }
 
     /// What the preview should run now: the artifact being written if it is one the preview
-    /// runs (content so far), otherwise the newest runnable artifact of this reply.
-    pub fn live(&self) -> Option<Runnable> {
+    /// runs (content so far), otherwise the newest runnable artifact of this reply. Its app
+    /// identity is the artifact's within `conversation`.
+    pub fn live(&self, conversation: &str) -> Option<Runnable> {
         // A plain fence is a candidate until it closes; an HTML or SVG one is worth showing
         // while it streams all the same.
         if let Some(p) = self.extractor.current() {
             let mut artifact = p.artifact.clone();
             artifact.content.push_str(p.tail);
             if let Some(html) = runnable_html(&artifact) {
+                let key = artifact.id.clone().unwrap_or_else(|| "draft".to_owned());
                 return Some(Runnable {
-                    key: artifact.id.clone().unwrap_or_else(|| "draft".to_owned()),
+                    app: AppId::in_conversation(conversation, &key),
+                    key,
                     title: display_title(&artifact),
                     kind: artifact.kind,
                     source: artifact.content.clone(),
@@ -475,11 +479,12 @@ impl Turn {
             .zip(&report.versions)
             .rev()
             .find_map(|(a, r)| {
+                let key =
+                    a.id.clone()
+                        .unwrap_or_else(|| format!("{}-{}", r.id, content_key(&self.prompt)));
                 runnable_html(a).map(|html| Runnable {
-                    key: a
-                        .id
-                        .clone()
-                        .unwrap_or_else(|| format!("{}-{}", r.id, content_key(&self.prompt))),
+                    app: AppId::in_conversation(conversation, &key),
+                    key,
                     title: display_title(a),
                     kind: a.kind,
                     source: a.content.clone(),
@@ -557,11 +562,13 @@ mod tests {
         let (a, b) = stream.split_at(stream.len() / 2);
         let u = turn.feed(a.as_bytes());
         assert!(u.text_chars > 0 && !u.failed);
-        let live = turn.live().expect("the page is previewed while it streams");
+        let live = turn
+            .live("conv")
+            .expect("the page is previewed while it streams");
         assert!(!live.complete && live.html.contains("<!DOCTYPE html>"));
         turn.feed(b.as_bytes());
         assert_eq!(turn.finish(), Ending::Complete);
-        let done = turn.live().unwrap();
+        let done = turn.live("conv").unwrap();
         assert!(done.complete && done.html.contains("let n = 0"));
         assert_eq!(turn.reply(), APP.concat());
     }
@@ -737,7 +744,7 @@ mod tests {
             "{:?}",
             turn.report().rejections
         );
-        let live = turn.live().unwrap();
+        let live = turn.live("conv").unwrap();
         assert!(live.html.contains("<button>Add</button>"), "{}", live.html);
         assert_eq!(live.key, "counter");
         session.commit(turn);
@@ -770,7 +777,7 @@ mod tests {
         let edit = "<kiln-edit id=\"shared\">\n<<<<<<< SEARCH\n<button>Roll</button>\n=======\n<button>Throw</button>\n>>>>>>> REPLACE\n</kiln-edit>\n";
         turn.feed(sse(&[edit], true).as_bytes());
         assert_eq!(turn.finish(), Ending::Complete);
-        assert!(turn.live().unwrap().html.contains("Throw"));
+        assert!(turn.live("conv").unwrap().html.contains("Throw"));
     }
 
     #[test]

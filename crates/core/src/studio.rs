@@ -7,13 +7,17 @@ use thiserror::Error;
 
 use crate::artifact::{Artifact, ArtifactKind};
 use crate::extract::extract_reply;
+use crate::sandbox::AppId;
 use crate::share::SharedArtifact;
 
 /// An artifact ready for the sandbox: the HTML document it runs as, plus what the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Runnable {
-    /// Stable key for per-artifact storage and consent: the artifact's id, or a content hash.
+    /// The artifact's id in its conversation (for its versions), or a content hash.
     pub key: String,
+    /// Who the app is for consent and saved data: named by the studio, never by the model
+    /// (`sandbox::AppId`).
+    pub app: AppId,
     pub title: String,
     pub kind: ArtifactKind,
     /// The artifact's own text (shown in the Code tab).
@@ -80,6 +84,8 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
         let html = runnable_html(a).unwrap_or_default();
         return Ok(Runnable {
             key: a.id.clone().unwrap_or_else(|| content_key(&a.content)),
+            // Whatever id the pasted reply claims, a paste is known only by its content.
+            app: AppId::of_content(a.kind, &a.content),
             title: display_title(a),
             kind: a.kind,
             source: a.content.clone(),
@@ -94,6 +100,7 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
     if trimmed.starts_with('<') {
         return Ok(Runnable {
             key: content_key(trimmed),
+            app: AppId::of_content(ArtifactKind::Html, trimmed),
             title: "Pasted HTML".to_owned(),
             kind: ArtifactKind::Html,
             source: trimmed.to_owned(),
@@ -105,11 +112,13 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
     Err(PasteError::NothingFound)
 }
 
-/// A stored version of the artifact `id`, ready for the preview (the Versions view shows old
-/// versions through this). `None` for an unfinished React component or Mermaid diagram.
-pub fn runnable_of_version(id: &str, artifact: &Artifact) -> Option<Runnable> {
+/// A stored version of the artifact `id` of the conversation `conversation`, ready for the
+/// preview (the Versions view shows old versions through this). `None` for an unfinished React
+/// component or Mermaid diagram.
+pub fn runnable_of_version(conversation: &str, id: &str, artifact: &Artifact) -> Option<Runnable> {
     Some(Runnable {
         key: id.to_owned(),
+        app: AppId::in_conversation(conversation, id),
         title: display_title(artifact),
         kind: artifact.kind,
         source: artifact.content.clone(),
@@ -131,8 +140,9 @@ pub fn runnable_from_shared(shared: &SharedArtifact) -> Result<Runnable, PasteEr
     };
     let html = runnable_html(&artifact).ok_or(PasteError::Unfinished(shared.kind.as_str()))?;
     Ok(Runnable {
-        // Keyed by content: a link never inherits consent or storage granted to another app.
         key: content_key(&shared.content),
+        // Known by its content: a link never inherits consent or storage granted to another app.
+        app: AppId::of_content(shared.kind, &shared.content),
         title: display_title(&artifact),
         kind: shared.kind,
         source: shared.content.clone(),
@@ -207,8 +217,30 @@ pub fn display_title(artifact: &Artifact) -> String {
 /// What [`display_title`] calls an artifact that names itself nowhere.
 pub const UNTITLED_APP: &str = "Untitled app";
 
+impl Runnable {
+    /// The same app running `content` instead (a hand edit of an app outside the conversation):
+    /// same identity, since the person made the change. `None` when the kind cannot run it.
+    pub fn edited(&self, content: &str) -> Option<Runnable> {
+        let artifact = Artifact {
+            id: None,
+            kind: self.kind,
+            title: Some(self.title.clone()),
+            language: self.language.clone(),
+            complete: true,
+            content: content.to_owned(),
+        };
+        Some(Runnable {
+            html: runnable_html(&artifact)?,
+            source: artifact.content,
+            complete: true,
+            ..self.clone()
+        })
+    }
+}
+
 /// A short, stable key for content that has no id (FNV-1a, 64 bits, hex). Not a security
-/// boundary: it only keeps one pasted app's storage apart from another's.
+/// boundary: it only names an app without an id among its conversation's versions; consent and
+/// saved data follow [`Runnable::app`].
 pub fn content_key(content: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in content.as_bytes() {

@@ -33,7 +33,8 @@ pub fn compose_document(
         .replace(
             "__KILN_STORAGE__",
             &script_json(&serde_json::json!(storage)),
-        );
+        )
+        .replace("__KILN_QUOTA__", &super::STORAGE_QUOTA_BYTES.to_string());
     let mut doc = String::with_capacity(artifact.len() + bridge.len() + csp.len() + 200);
     doc.push_str(
         "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"",
@@ -63,8 +64,8 @@ fn attr_escape(s: &str) -> String {
         .replace('<', "&lt;")
 }
 
-/// Everything an artifact asks for: origins from `kiln-network`, and `popups` / `downloads`
-/// from `<meta name="kiln-permissions" content="popups downloads">`.
+/// Everything an artifact asks for: origins from `kiln-network`, and `popups` / `downloads` /
+/// `fullscreen` from `<meta name="kiln-permissions" content="popups downloads fullscreen">`.
 pub fn declared_consent(artifact_html: &str) -> Consent {
     let mut consent = Consent {
         network: declared_origins(artifact_html),
@@ -75,6 +76,7 @@ pub fn declared_consent(artifact_html: &str) -> Consent {
             match word.to_ascii_lowercase().as_str() {
                 "popups" => consent.popups = true,
                 "downloads" => consent.downloads = true,
+                "fullscreen" => consent.fullscreen = true,
                 _ => {}
             }
         }

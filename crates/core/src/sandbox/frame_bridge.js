@@ -3,24 +3,76 @@
 // rejections, CSP violations and failed resources to the runner (and so to the studio), sends
 // a heartbeat so the studio can tell a hung artifact from a quiet one, and gives the artifact
 // a working localStorage (the real one throws in an opaque origin) persisted through the
-// bridge. The artifact can read and call all of this; the studio trusts none of it.
+// bridge. It also keeps the artifact's dialogs, full screen and history inside its own frame.
+// The artifact can read and call all of this; the studio trusts none of it, and the runner
+// budgets whatever arrives, from here or from the artifact posing as this.
 (() => {
   const TOKEN = __KILN_TOKEN__;
   const STORAGE = __KILN_STORAGE__;
+  const QUOTA = __KILN_QUOTA__;
+  // Taken now, before the artifact's code can replace them.
   const up = window.parent;
+  const post = up.postMessage.bind(up);
+  const stringify = JSON.stringify;
+  const later = setTimeout.bind(window);
+  const every = setInterval.bind(window);
+
+  // Messages leave at once while they are few (up to BURST in a row, one more every EVERY ms),
+  // and together once they are many, at most LINES lines at a time, so an artifact that logs
+  // in a loop spends its own time, not the studio's, while the last words before a hang (a
+  // line, then `while(true)`) still leave before the hang.
+  const LINES = 200;
+  const BURST = 10;
+  const EVERY = 20;
+  const now = Date.now.bind(Date);
+  let msgs = [];
+  let dropped = 0;
+  let storage = null;
+  let timer = null;
+  let tokens = BURST;
+  let filled = now();
+  const flush = () => {
+    timer = null;
+    const env = { v: 2, token: TOKEN, msgs, dropped };
+    if (storage) env.storage = storage;
+    msgs = [];
+    dropped = 0;
+    storage = null;
+    try { post(stringify(env), '*'); } catch (_) {}
+  };
+  const soon = () => {
+    if (timer !== null) return;
+    const t = now();
+    tokens = Math.min(BURST, tokens + (t - filled) / EVERY);
+    filled = t;
+    if (tokens >= 1) { tokens -= 1; flush(); }
+    else timer = later(() => { tokens = 0; filled = now(); flush(); }, EVERY);
+  };
   const send = (msg) => {
-    try { up.postMessage(JSON.stringify({ v: 1, token: TOKEN, msg }), '*'); } catch (_) {}
+    if (msg.type === 'ready' || msg.type === 'loaded' || msgs.length < LINES) msgs.push(msg);
+    else dropped += 1;
+    soon();
   };
   const text = (v) => {
     if (typeof v === 'string') return v;
     if (v instanceof Error) return v.stack || String(v);
-    try { return JSON.stringify(v) ?? String(v); } catch (_) { return String(v); }
+    try { return stringify(v) ?? String(v); } catch (_) { return String(v); }
   };
+  const refused = (what) => send({ type: 'refused', what: String(what).slice(0, 2000) });
+
   for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
     const orig = console[level].bind(console);
+    // Past the budget a line is counted, not formatted, and not given to the browser's own
+    // console either: a logging loop must not cost the studio (or the developer tools) more
+    // than the budget.
     console[level] = (...args) => {
-      send({ type: 'console', level, text: args.map(text).join(' ').slice(0, 8000) });
-      orig(...args);
+      if (msgs.length < LINES) {
+        send({ type: 'console', level, text: args.map(text).join(' ').slice(0, 8000) });
+        orig(...args);
+      } else {
+        dropped += 1;
+        soon();
+      }
     };
   }
   addEventListener('error', (e) => {
@@ -37,17 +89,61 @@
   addEventListener('securitypolicyviolation', (e) => send({ type: 'csp_violation',
     directive: String(e.effectiveDirective || e.violatedDirective), blocked: String(e.blockedURI) }));
 
-  // An in-memory Storage with the real API, written through to the studio.
+  // An in-memory Storage with the real API, written through to the studio. Like the real one
+  // it throws QuotaExceededError past the quota (counted in UTF-8 bytes of keys and values, as
+  // the studio counts them), and its changes are coalesced before they leave.
+  const utf8 = (s) => {
+    let n = 0;
+    for (let i = 0; i < s.length; i += 1) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length
+        && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff) { n += 4; i += 1; }
+      // Other code units, and lone surrogates (which arrive as U+FFFD), take three.
+      else n += 3;
+    }
+    return n;
+  };
   const data = new Map(Object.entries(STORAGE || {}));
-  const storage = {
+  let bytes = 0;
+  for (const [k, v] of data) bytes += utf8(k) + utf8(v);
+  const changed = () => {
+    if (!storage) storage = { clear: false, set: {} };
+    return storage;
+  };
+  const store = {
     get length() { return data.size; },
     key: (i) => Array.from(data.keys())[i] ?? null,
     getItem: (k) => (data.has(String(k)) ? data.get(String(k)) : null),
-    setItem: (k, v) => { k = String(k); v = String(v); data.set(k, v); send({ type: 'storage_set', key: k, value: v }); },
-    removeItem: (k) => { k = String(k); data.delete(k); send({ type: 'storage_remove', key: k }); },
-    clear: () => { data.clear(); send({ type: 'storage_clear' }); },
+    setItem: (k, v) => {
+      k = String(k); v = String(v);
+      const old = data.has(k) ? utf8(k) + utf8(data.get(k)) : 0;
+      const next = bytes - old + utf8(k) + utf8(v);
+      if (next > QUOTA) {
+        throw new DOMException(`this app's storage is full (quota ${QUOTA} bytes)`, 'QuotaExceededError');
+      }
+      bytes = next;
+      data.set(k, v);
+      changed().set[k] = v;
+      soon();
+    },
+    removeItem: (k) => {
+      k = String(k);
+      if (!data.has(k)) return;
+      bytes -= utf8(k) + utf8(data.get(k));
+      data.delete(k);
+      changed().set[k] = null;
+      soon();
+    },
+    clear: () => {
+      data.clear();
+      bytes = 0;
+      storage = { clear: true, set: {} };
+      soon();
+    },
   };
-  const shim = new Proxy(storage, {
+  const shim = new Proxy(store, {
     get: (t, p) => (p in t ? t[p] : t.getItem(p)),
     set: (t, p, v) => { t.setItem(p, v); return true; },
     deleteProperty: (t, p) => { t.removeItem(p); return true; },
@@ -56,12 +152,100 @@
     try { Object.defineProperty(window, name, { value: shim, configurable: false }); } catch (_) {}
   }
 
+  const define = (obj, name, value) => {
+    try { Object.defineProperty(obj, name, { value, configurable: false, writable: false }); } catch (_) {}
+  };
+
   // Chromium has no CSP or sandbox switch for WebRTC, which can reach any host through
   // STUN/TURN. Removing the constructors stops ordinary use; README's Sandbox limits says
   // what a determined artifact can still do.
   for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel']) {
-    try { Object.defineProperty(window, name, { value: undefined, configurable: false, writable: false }); } catch (_) {}
+    define(window, name, undefined);
   }
+
+  // Dialogs. Browser dialogs block the whole tab, studio included, and can pose as Kiln (the
+  // frame has no allow-modals, so the browser would refuse them anyway). alert() is shown in
+  // the app's own area, labelled as the app's; confirm() and prompt() cannot wait for an answer
+  // without blocking, so they answer Cancel, and say so.
+  let box = null;
+  let boxText = null;
+  let repeats = 0;
+  const show = (message) => {
+    try {
+      if (!box || !box.isConnected) {
+        box = document.createElement('kiln-dialog');
+        const root = box.attachShadow({ mode: 'closed' });
+        root.innerHTML = '<style>:host{all:initial;position:fixed;z-index:2147483647;top:12px;left:50%;transform:translateX(-50%);max-width:min(90vw,480px);font:14px/1.4 system-ui,sans-serif;color:#111;background:#fff;border:2px solid #444;border-radius:8px;box-shadow:0 4px 16px #0004;padding:10px 12px}b{display:block;font-size:12px;color:#555;margin-bottom:4px}p{margin:0 0 8px;white-space:pre-wrap;overflow-wrap:anywhere;max-height:40vh;overflow:auto}button{font:inherit}</style><b>Message from this app</b><p></p><button type="button">OK</button>';
+        boxText = root.querySelector('p');
+        root.querySelector('button').addEventListener('click', () => { box.remove(); repeats = 0; });
+        (document.body || document.documentElement).append(box);
+        repeats = 0;
+      }
+      repeats += 1;
+      boxText.textContent = String(message).slice(0, 2000) + (repeats > 1 ? ` (×${repeats})` : '');
+    } catch (_) {}
+  };
+  define(window, 'alert', (message = '') => {
+    show(message);
+    refused(`alert() is shown inside the app: ${String(message).slice(0, 200)}`);
+  });
+  define(window, 'confirm', (message = '') => {
+    show(`${message}\n\n(This app asked for OK or Cancel. Kiln's sandbox answers Cancel.)`);
+    refused('confirm() is not available in the sandbox and answered Cancel (false); ask for an in-page dialog instead');
+    return false;
+  });
+  define(window, 'prompt', (message = '') => {
+    show(`${message}\n\n(This app asked you to type an answer. Kiln's sandbox does not ask; nothing was typed.)`);
+    refused('prompt() is not available in the sandbox and answered nothing (null); ask for an in-page input instead');
+    return null;
+  });
+  define(window, 'print', () => refused('print() is not available in the sandbox'));
+
+  // Full screen only when the person allowed it (the frame's permissions policy decides);
+  // otherwise say why it failed and where Kiln's own button is.
+  for (const name of ['requestFullscreen', 'webkitRequestFullscreen']) {
+    const orig = Element.prototype[name];
+    if (typeof orig !== 'function') continue;
+    define(Element.prototype, name, function (...args) {
+      let result;
+      try { result = orig.apply(this, args); } catch (e) {
+        refused('Full screen was refused: this app did not ask for it, or you did not allow it. Kiln\'s Full screen button shows it full screen.');
+        throw e;
+      }
+      if (result && typeof result.catch === 'function') {
+        result.catch(() => refused('Full screen was refused: this app did not ask for it, or you did not allow it. Kiln\'s Full screen button shows it full screen.'));
+      }
+      return result;
+    });
+  }
+
+  // History. Each pushState in a frame is an entry in the whole tab's history, so a loop of
+  // them floods the browser and the studio with it, and back() can take the whole tab back
+  // past the studio. The artifact gets a history of its own, in memory: pushState,
+  // replaceState, back, forward and go work within it and fire popstate as usual.
+  const entries = [{ state: null }];
+  let at = 0;
+  const H = History.prototype;
+  const go = (delta) => {
+    const to = at + (Number(delta) || 0);
+    if (to === at || to < 0 || to >= entries.length) return;
+    at = to;
+    const state = entries[at].state;
+    later(() => dispatchEvent(new PopStateEvent('popstate', { state })), 0);
+  };
+  define(H, 'pushState', function (state) {
+    entries.splice(at + 1, entries.length, { state });
+    at = entries.length - 1;
+    if (entries.length > 1000) { entries.shift(); at -= 1; }
+  });
+  define(H, 'replaceState', function (state) { entries[at] = { state }; });
+  define(H, 'go', function (delta) { go(delta); });
+  define(H, 'back', function () { go(-1); });
+  define(H, 'forward', function () { go(1); });
+  try {
+    Object.defineProperty(H, 'length', { get: () => entries.length, configurable: false });
+    Object.defineProperty(H, 'state', { get: () => entries[at].state, configurable: false });
+  } catch (_) {}
 
   send({ type: 'ready' });
   // After the load event and one painted frame, so the studio swaps in a frame with
@@ -69,8 +253,8 @@
   addEventListener('load', () => {
     let sent = false;
     const loaded = () => { if (!sent) { sent = true; send({ type: 'loaded' }); } };
-    requestAnimationFrame(() => setTimeout(loaded, 0));
-    setTimeout(loaded, 100);
+    requestAnimationFrame(() => later(loaded, 0));
+    later(loaded, 100);
   });
-  setInterval(() => send({ type: 'heartbeat' }), 250);
+  every(() => send({ type: 'heartbeat' }), 250);
 })();

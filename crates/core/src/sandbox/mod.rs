@@ -5,20 +5,28 @@
 //! default-deny CSP that is the very first thing in its document. Everything here is plain
 //! data and strings so that the server, the page and the tests share one definition.
 
+pub mod appdata;
 mod bridge;
 mod buffer;
+mod console;
 pub(crate) mod document;
+mod focus;
+mod identity;
 mod location;
 mod origin;
 mod storage;
 mod watchdog;
 
 pub use bridge::{
-    BRIDGE_VERSION, BridgeError, ConsoleLevel, FromFrame, MAX_MESSAGE_BYTES, ToFrame,
-    parse_from_frame,
+    BRIDGE_VERSION, Batch, BridgeError, ConsoleLevel, FLUSH_MS, FocusBy, FromFrame,
+    MAX_BATCH_BYTES, MAX_LINES_PER_BATCH, MAX_MESSAGE_BYTES, MAX_TEXT_CHARS, RunnerEvent,
+    StorageDelta, ToFrame, batch_prefix, parse_batch,
 };
 pub use buffer::{FrameBuffer, SWAP_AFTER_MS};
+pub use console::{ConsoleLine, ConsoleLog, LineKind};
 pub use document::{compose_document, declared_consent, declared_origins};
+pub use focus::{FocusAction, FocusGuard, LOAD_GRACE_MS, PAUSE_REASON};
+pub use identity::AppId;
 pub use location::{LocationError, RunnerBase, resolve_runner};
 pub use origin::{Origin, OriginError};
 pub use storage::{ArtifactStorage, STORAGE_QUOTA_BYTES, StorageError};
@@ -37,12 +45,14 @@ pub struct Consent {
     pub popups: bool,
     /// Whether it may start downloads.
     pub downloads: bool,
+    /// Whether it may take the whole screen (Esc always leaves).
+    pub fullscreen: bool,
 }
 
 impl Consent {
     /// Nothing beyond the default.
     pub fn is_empty(&self) -> bool {
-        self.network.is_empty() && !self.popups && !self.downloads
+        self.network.is_empty() && !self.popups && !self.downloads && !self.fullscreen
     }
 
     /// What `asked` wants that this consent does not already allow.
@@ -56,6 +66,7 @@ impl Consent {
                 .collect(),
             popups: asked.popups && !self.popups,
             downloads: asked.downloads && !self.downloads,
+            fullscreen: asked.fullscreen && !self.fullscreen,
         }
     }
 
@@ -72,6 +83,9 @@ impl Consent {
         if self.downloads {
             out.push("start downloads".to_owned());
         }
+        if self.fullscreen {
+            out.push("go full screen (Esc leaves it)".to_owned());
+        }
         out
     }
 
@@ -84,18 +98,16 @@ impl Consent {
         }
         self.popups |= more.popups;
         self.downloads |= more.downloads;
+        self.fullscreen |= more.fullscreen;
     }
 }
 
 /// The `sandbox` attribute of an artifact's frame. Never `allow-same-origin`, never top
-/// navigation; popups and downloads only when the person allowed them.
+/// navigation, never browser dialogs (`alert`, `confirm`, `prompt` block the whole tab, so the
+/// bridge shows them inside the app instead); popups and downloads only when the person allowed
+/// them.
 pub fn frame_sandbox(consent: &Consent) -> String {
-    let mut flags = vec![
-        "allow-scripts",
-        "allow-forms",
-        "allow-modals",
-        "allow-pointer-lock",
-    ];
+    let mut flags = vec!["allow-scripts", "allow-forms", "allow-pointer-lock"];
     if consent.popups {
         // Popups escape the sandbox's flags only if asked to; they must not.
         flags.extend(["allow-popups"]);
@@ -107,10 +119,20 @@ pub fn frame_sandbox(consent: &Consent) -> String {
 }
 
 /// The `allow` (permissions policy) attribute of an artifact's frame: no camera, microphone,
-/// geolocation, payment, USB and the like. Fullscreen is harmless and games use it.
-pub const FRAME_ALLOW: &str = "fullscreen; camera 'none'; microphone 'none'; geolocation 'none'; \
-    payment 'none'; usb 'none'; serial 'none'; hid 'none'; \
-    clipboard-read 'none'; display-capture 'none'; publickey-credentials-get 'none'";
+/// geolocation, payment, USB and the like; full screen only when the person allowed it, since
+/// an app in full screen puts Kiln's own controls out of sight (Esc still leaves).
+pub fn frame_allow(consent: &Consent) -> String {
+    let fullscreen = if consent.fullscreen {
+        "fullscreen"
+    } else {
+        "fullscreen 'none'"
+    };
+    format!(
+        "{fullscreen}; camera 'none'; microphone 'none'; geolocation 'none'; payment 'none'; \
+         usb 'none'; serial 'none'; hid 'none'; clipboard-read 'none'; display-capture 'none'; \
+         publickey-credentials-get 'none'"
+    )
+}
 
 /// The `connect-src` sources for a consent: the granted origins, or `'none'`.
 fn connect_src(consent: &Consent) -> String {
@@ -382,6 +404,7 @@ mod tests {
             network: vec![a.clone(), b.clone()],
             popups: true,
             downloads: false,
+            fullscreen: false,
         };
         let mut granted = Consent {
             network: vec![a.clone()],
@@ -393,7 +416,8 @@ mod tests {
             Consent {
                 network: vec![b.clone()],
                 popups: true,
-                downloads: false
+                downloads: false,
+                fullscreen: false,
             }
         );
         assert_eq!(
@@ -418,14 +442,20 @@ mod tests {
             network: vec![],
             popups: true,
             downloads: true,
+            fullscreen: true,
         };
-        for consent in [Consent::default(), all] {
+        for consent in [Consent::default(), all.clone()] {
             let flags = frame_sandbox(&consent);
             assert!(!flags.contains("allow-same-origin"), "{flags}");
             assert!(!flags.contains("allow-top-navigation"), "{flags}");
             assert!(!flags.contains("allow-popups-to-escape-sandbox"), "{flags}");
+            // Browser dialogs block the whole tab: the bridge draws them inside the app.
+            assert!(!flags.contains("allow-modals"), "{flags}");
             assert!(flags.contains("allow-scripts"));
         }
+        assert!(frame_allow(&Consent::default()).starts_with("fullscreen 'none';"));
+        assert!(frame_allow(&all).starts_with("fullscreen;"));
+        assert!(frame_allow(&all).contains("camera 'none'"));
         assert!(!frame_sandbox(&Consent::default()).contains("allow-popups"));
         assert!(!frame_sandbox(&Consent::default()).contains("allow-downloads"));
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use thiserror::Error;
 
-use super::FromFrame;
+use super::StorageDelta;
 
 /// The most an artifact may keep, counting the UTF-8 bytes of keys and values.
 pub const STORAGE_QUOTA_BYTES: usize = 1024 * 1024;
@@ -54,29 +54,37 @@ impl ArtifactStorage {
         Ok(())
     }
 
-    /// Applies a storage message; other messages are ignored. `Ok(true)` when the store
-    /// changed and should be saved.
-    pub fn apply(&mut self, msg: &FromFrame) -> Result<bool, StorageError> {
-        match msg {
-            FromFrame::StorageSet { key, value } => {
-                self.set(key.clone(), value.clone())?;
-                Ok(true)
-            }
-            FromFrame::StorageRemove { key } => {
-                if let Some(v) = self.entries.remove(key) {
-                    self.bytes -= key.len() + v.len();
-                    return Ok(true);
-                }
-                Ok(false)
-            }
-            FromFrame::StorageClear => {
-                let changed = !self.entries.is_empty();
-                self.entries.clear();
-                self.bytes = 0;
-                Ok(changed)
-            }
-            _ => Ok(false),
+    /// Applies the changes a runner coalesced: `clear`, then each key set or removed. A write
+    /// that would pass the quota is refused and the rest still applied. Returns whether the
+    /// store changed (and should be saved) and how many writes were refused.
+    pub fn apply(&mut self, delta: &StorageDelta) -> (bool, u32) {
+        let mut changed = false;
+        let mut refused = 0u32;
+        if delta.clear && !self.entries.is_empty() {
+            self.entries.clear();
+            self.bytes = 0;
+            changed = true;
         }
+        for (key, value) in &delta.set {
+            match value {
+                Some(v) => match self.set(key.clone(), v.clone()) {
+                    Ok(()) => changed = true,
+                    Err(StorageError::Quota) => refused = refused.saturating_add(1),
+                },
+                None => {
+                    if let Some(v) = self.entries.remove(key) {
+                        self.bytes -= key.len() + v.len();
+                        changed = true;
+                    }
+                }
+            }
+        }
+        (changed, refused)
+    }
+
+    /// Bytes of keys and values kept.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -84,44 +92,48 @@ impl ArtifactStorage {
 mod tests {
     use super::*;
 
-    fn set(k: &str, v: &str) -> FromFrame {
-        FromFrame::StorageSet {
-            key: k.into(),
-            value: v.into(),
+    fn delta(clear: bool, set: &[(&str, Option<&str>)]) -> StorageDelta {
+        StorageDelta {
+            clear,
+            set: set
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned)))
+                .collect(),
         }
     }
 
     #[test]
     fn set_remove_clear() {
         let mut s = ArtifactStorage::default();
-        assert_eq!(s.apply(&set("a", "1")), Ok(true));
-        assert_eq!(s.apply(&set("a", "22")), Ok(true));
+        assert_eq!(s.apply(&delta(false, &[("a", Some("1"))])), (true, 0));
+        assert_eq!(s.apply(&delta(false, &[("a", Some("22"))])), (true, 0));
         assert_eq!(s.entries().get("a").map(String::as_str), Some("22"));
-        assert_eq!(
-            s.apply(&FromFrame::StorageRemove { key: "zz".into() }),
-            Ok(false)
-        );
-        assert_eq!(
-            s.apply(&FromFrame::StorageRemove { key: "a".into() }),
-            Ok(true)
-        );
-        assert_eq!(s.apply(&FromFrame::Heartbeat), Ok(false));
-        s.apply(&set("b", "x")).unwrap();
-        assert_eq!(s.apply(&FromFrame::StorageClear), Ok(true));
-        assert!(s.entries().is_empty());
+        assert_eq!(s.bytes(), 3);
+        assert_eq!(s.apply(&delta(false, &[("zz", None)])), (false, 0));
+        assert_eq!(s.apply(&delta(false, &[("a", None)])), (true, 0));
+        assert_eq!(s.apply(&StorageDelta::default()), (false, 0));
+        s.apply(&delta(false, &[("b", Some("x"))]));
+        // Clear comes first, then the writes of the same batch.
+        assert_eq!(s.apply(&delta(true, &[("c", Some("y"))])), (true, 0));
+        assert_eq!(s.entries().keys().collect::<Vec<_>>(), ["c"]);
+        assert_eq!(s.bytes(), 2);
     }
 
     #[test]
     fn quota_holds_and_overwrites_are_counted_once() {
         let mut s = ArtifactStorage::default();
         let big = "x".repeat(STORAGE_QUOTA_BYTES - 1);
-        assert_eq!(s.apply(&set("k", &big)), Ok(true));
-        // Replacing the value with one of the same size fits; a second key does not.
-        assert_eq!(s.apply(&set("k", &big)), Ok(true));
-        assert_eq!(s.apply(&set("j", "y")), Err(StorageError::Quota));
+        assert_eq!(s.apply(&delta(false, &[("k", Some(&big))])), (true, 0));
+        // Replacing the value with one of the same size fits; a second key does not, and the
+        // writes that fit in the same batch still happen.
+        assert_eq!(s.apply(&delta(false, &[("k", Some(&big))])), (true, 0));
+        assert_eq!(
+            s.apply(&delta(false, &[("j", Some("y")), ("k", Some("small"))])),
+            (true, 1)
+        );
         assert_eq!(s.entries().len(), 1);
-        s.apply(&FromFrame::StorageRemove { key: "k".into() })
-            .unwrap();
-        assert_eq!(s.apply(&set("j", "y")), Ok(true));
+        assert_eq!(s.apply(&delta(false, &[("j", Some("y"))])), (true, 0));
+        let from = ArtifactStorage::from_entries(s.entries().clone());
+        assert_eq!(from, s);
     }
 }
