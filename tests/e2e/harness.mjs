@@ -61,6 +61,9 @@ export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
+    // Playwright turns off Chromium's own limit on navigation and history floods, which every
+    // person's browser has; the sandbox is tested as people run it.
+    ignoreDefaultArgs: ['--disable-ipc-flooding-protection'],
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -150,7 +153,10 @@ export async function runArtifact(page, html) {
 /** The Console tab's lines, as `level text` strings. */
 export async function consoleLines(page) {
   await page.getByTestId('tab-console').click();
-  const lines = await page.getByTestId('console-entry').allInnerTexts();
+  // textContent, not innerText: rows off screen are skipped by layout (content-visibility),
+  // and innerText of a row not yet laid out is empty.
+  const lines = await page.getByTestId('console-entry').evaluateAll((rows) => rows.map((r) =>
+    [...r.children].map((c) => c.textContent).join(' ')));
   await page.getByTestId('tab-preview').click();
   return lines.map((l) => l.replace(/\s+/g, ' ').trim());
 }
@@ -169,6 +175,16 @@ export async function waitForConsole(page, text, timeout = 10_000) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Waits for the artifact's frame to be in the page (it starts once the app's data is read). */
+export async function waitForArtifactFrame(page, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  while (!artifactFrame(page)) {
+    if (Date.now() > deadline) throw new Error('no artifact frame appeared');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return artifactFrame(page);
 }
 
 /** The frame the artifact runs in (the srcdoc frame inside the runner). */

@@ -12,7 +12,9 @@
 // throws a ReferenceError when it starts; `patchy` makes a named counter, answers a follow-up
 // with an edit whose SEARCH text is not in it, and answers Kiln's "edit was not applied"
 // message with the whole app again, counting by two; `eval` answers tests/eval-suite's cases by
-// the `[eval:NAME]` marker in their prompts.
+// the `[eval:NAME]` marker in their prompts; `verbatim` answers with the text of the last
+// message, so a test can script the reply (the hostile-app tests send the app they want the
+// "model" to write).
 import { createServer } from 'node:http';
 
 export const APP_REPLY = [
@@ -107,6 +109,14 @@ const EVAL_REPLIES = {
     '| Item | Cost |\n|---|---|\n| Rent | 900 |\n| Food | 300 |\n| **Total** | **1200** |\n\n```js\nconst total = 900 + 300;\n```\n</kiln-artifact>\n'],
   'wrong-kind': () => COUNTER(1),
 };
+/** What `verbatim` answers: the last message as it was sent, in small parts. */
+function verbatimReply(json) {
+  const last = (json.messages ?? []).filter((m) => m.role === 'user').pop();
+  const text = typeof last?.content === 'string' ? last.content
+    : (last?.content ?? []).map((c) => c.text ?? '').join('');
+  return text.match(/[\s\S]{1,400}/g) ?? [''];
+}
+
 function evalReply(json) {
   const last = (json.messages ?? []).filter((m) => m.role === 'user').pop();
   const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? '');
@@ -150,7 +160,8 @@ export async function startReplay() {
       if (format === 'anthropic') res.write(anthropicStart);
       const parts = model === 'slow' ? APP_REPLY.join('').match(/[\s\S]{1,12}/g)
         : model === 'utf8' ? UTF8_REPLY : model === 'buggy' ? BUGGY_REPLY
-          : model === 'patchy' ? patchyReply(json) : model === 'eval' ? evalReply(json) : APP_REPLY;
+          : model === 'patchy' ? patchyReply(json) : model === 'eval' ? evalReply(json)
+            : model === 'verbatim' ? verbatimReply(json) : APP_REPLY;
       const half = Math.floor(parts.length / 2);
       const cut = model === 'cut' || (model === 'cut-once' && nth === 1);
       const chunk = { ollama: ollamaLine, openai: openaiChunk, anthropic: anthropicDelta, gemini: geminiChunk }[format];

@@ -148,9 +148,19 @@ describe('what the sandbox allows', () => {
       await page.getByTestId('prompt-input').waitFor();
       await runArtifact(page, html);
       await waitForConsole(page, 'VISITS 2 2');
-      // Kept under the artifact's own key in the studio, not mixed with the studio's data.
+      // Kept apart from the studio's own data: in IndexedDB, none of it in localStorage.
       const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('kiln.storage.')));
-      assert.equal(keys.length, 1);
+      assert.deepEqual(keys, []);
+      const stored = await page.evaluate(() => new Promise((resolve, reject) => {
+        const r = indexedDB.open('kiln');
+        r.onsuccess = () => {
+          const get = r.result.transaction('app_data').objectStore('app_data').getAll();
+          get.onsuccess = () => resolve(get.result);
+          get.onerror = () => reject(get.error);
+        };
+        r.onerror = () => reject(r.error);
+      }));
+      assert.ok(stored.some((v) => v.includes('"visits":"2"')), JSON.stringify(stored));
     });
   });
 

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  artifactFrame, launchBrowser, openStudio, runArtifact, startServer, VIEWPORTS, waitForConsole, withPage,
+  artifactFrame, launchBrowser, openStudio, runArtifact, startServer, VIEWPORTS, waitForArtifactFrame, waitForConsole,
+  withPage,
 } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -139,7 +140,9 @@ describe('share links', () => {
       assert.ok(gaps.length > 20, `${gaps.length} ticks while opening`);
       const longest = Math.max(...gaps);
       assert.ok(longest < 500, `the page froze for ${Math.round(longest)} ms`);
-      assert.equal(await artifactFrame(page).locator('#p').evaluate((p) => p.textContent.length), 1_000_000);
+      const frame = await waitForArtifactFrame(page);
+      await frame.locator('#p').waitFor({ state: 'attached' });
+      assert.equal(await frame.locator('#p').evaluate((p) => p.textContent.length), 1_000_000);
       assert.deepEqual(log.errors, [], 'the page threw');
     });
   });

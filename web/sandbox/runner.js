@@ -1,16 +1,269 @@
 // Kiln's sandbox runner. This page lives on the sandbox origin, a different site from the
-// studio, so Chromium gives it (and the artifact inside it) a process of its own: an artifact
-// that hangs or eats memory takes this process down, not the studio.
+// studio, so the browser can give it (and the artifact inside it) a process of its own: an
+// artifact that hangs or eats memory takes this process down, not the studio.
 //
 // The studio hands over a MessagePort once this frame has loaded; from then on every command
 // arrives on that port, and nothing else is listened to from the studio's side. The runner
 // puts the artifact's document (already composed with its CSP and bridge by kiln-core) into a
-// nested sandboxed `srcdoc` frame, which also inherits this page's own CSP, and relays the
-// bridge's messages (JSON strings) from that frame, and only that frame, to the studio.
+// nested sandboxed `srcdoc` frame, which also inherits this page's own CSP.
+//
+// The artifact cannot reach this page's realm (its frame has another opaque origin), so this is
+// where its messages are budgeted before the studio sees them: each must carry this view's
+// token (checked before parsing), is rebuilt field by field into the shapes kiln-core accepts,
+// and leaves in one batch at most every FLUSH_MS, with at most LINES lines and LINE_BYTES of
+// text; the rest is counted as dropped. Storage changes are coalesced, so a write storm costs
+// the studio one change per STORAGE_MS. The runner also reports what only it can see: the
+// artifact's frame leaving its document, and who moved the keyboard focus into it (see
+// kiln_core::sandbox::FocusGuard), and hides the artifact when the studio says so.
 'use strict';
 (() => {
+  // Kept in step with kiln_core::sandbox (bridge.rs, storage.rs).
+  const VERSION = 2;
+  const FLUSH_MS = 100;
+  const STORAGE_MS = 500;
+  const LINES = 40;
+  const LINE_BYTES = 64 * 1024;
+  const TEXT = 8000;
+  const QUOTA = 1024 * 1024;
+  const MESSAGE_BYTES = QUOTA + 64 * 1024;
+
   let port = null;
   let frame = null;
+  let token = '';
+  let prefix = null;
+  let shade = null;
+
+  const fresh = () => ({ alive: false, msgs: [], bytes: 0, dropped: 0, refused: 0, events: [],
+    ready: false, loaded: false });
+  let out = fresh();
+  let storage = null;
+  let storageBytes = 0;
+  let lastStorage = 0;
+  let timer = null;
+
+  const wellFormed = (s) => (typeof s.toWellFormed === 'function' ? s.toWellFormed()
+    : s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+  const str = (v, max = TEXT) => (typeof v === 'string' ? wellFormed(v.slice(0, max)) : null);
+  const num = (v) => (Number.isInteger(v) && v >= 0 && v <= 0xffffffff ? v : null);
+  const LEVELS = ['log', 'info', 'warn', 'error', 'debug'];
+
+  // One message rebuilt into exactly the shape kiln-core's FromFrame accepts, or null.
+  function clean(m) {
+    if (!m || typeof m !== 'object') return null;
+    switch (m.type) {
+      case 'console': {
+        const text = str(m.text);
+        return LEVELS.includes(m.level) && text !== null ? { type: 'console', level: m.level, text } : null;
+      }
+      case 'error': {
+        const message = str(m.message);
+        if (message === null) return null;
+        return { type: 'error', message, source: str(m.source), line: num(m.line),
+          column: num(m.column), stack: str(m.stack) };
+      }
+      case 'rejection': { const reason = str(m.reason); return reason === null ? null : { type: 'rejection', reason }; }
+      case 'refused': { const what = str(m.what, 2000); return what === null ? null : { type: 'refused', what }; }
+      case 'csp_violation': {
+        const directive = str(m.directive, 200);
+        const blocked = str(m.blocked, 2000);
+        return directive === null || blocked === null ? null : { type: 'csp_violation', directive, blocked };
+      }
+      case 'resource_failed': {
+        const tag = str(m.tag, 100);
+        const url = str(m.url, 2000);
+        return tag === null || url === null ? null : { type: 'resource_failed', tag, url };
+      }
+      default: return null;
+    }
+  }
+
+  function mergeStorage(s) {
+    if (!s || typeof s !== 'object') return;
+    if (s.clear === true) { storage = { clear: true, set: {} }; storageBytes = 0; }
+    if (!s.set || typeof s.set !== 'object') return;
+    for (const key of Object.keys(s.set)) {
+      const value = s.set[key];
+      if (value !== null && typeof value !== 'string') { out.refused += 1; continue; }
+      const k = wellFormed(key);
+      const v = value === null ? null : wellFormed(value);
+      const size = k.length + (v === null ? 0 : v.length);
+      // A change larger than the whole quota cannot be a real store's: refused, not carried.
+      if (storageBytes + size > QUOTA + 4096) { out.refused += 1; continue; }
+      if (!storage) storage = { clear: false, set: {} };
+      storage.set[k] = v;
+      storageBytes += size;
+    }
+  }
+
+  const pending = () => out.alive || out.msgs.length > 0 || out.dropped > 0 || out.refused > 0
+    || out.events.length > 0;
+
+  function flush() {
+    timer = null;
+    if (!port) return;
+    const now = Date.now();
+    const storageDue = storage !== null && now - lastStorage >= STORAGE_MS;
+    if (pending() || storageDue) {
+      const batch = { v: VERSION, token, alive: out.alive, msgs: out.msgs, dropped: out.dropped,
+        storage_refused: out.refused, events: out.events };
+      if (storageDue) {
+        batch.storage = storage;
+        storage = null;
+        storageBytes = 0;
+        lastStorage = now;
+      }
+      out = fresh();
+      port.postMessage(JSON.stringify(batch));
+    }
+    if (storage !== null) schedule();
+  }
+
+  // Batches leave at once while they are few (up to BURST in a row, one more every FLUSH_MS):
+  // a new run's `ready` swaps frames sooner, and the last line before a hang still arrives,
+  // since a hung artifact stops this page's timers too. A flood waits for its slot, so the
+  // studio gets at most one batch per FLUSH_MS on average. Storage alone waits for its own.
+  const BURST = 5;
+  let tokens = BURST;
+  let filled = Date.now();
+  function schedule() {
+    if (timer !== null) return;
+    const now = Date.now();
+    tokens = Math.min(BURST, tokens + (now - filled) / FLUSH_MS);
+    filled = now;
+    if (!pending() && storage !== null) {
+      timer = setTimeout(flush, Math.max(0, STORAGE_MS - (now - lastStorage)));
+    } else if (tokens >= 1) {
+      tokens -= 1;
+      flush();
+    } else {
+      timer = setTimeout(() => { tokens = 0; filled = Date.now(); flush(); }, FLUSH_MS);
+    }
+  }
+
+  function fromFrame(data) {
+    if (typeof data !== 'string' || data.length > MESSAGE_BYTES || prefix === null || !data.startsWith(prefix)) {
+      out.dropped += 1;
+      return;
+    }
+    let env;
+    try { env = JSON.parse(data); } catch (_) { out.dropped += 1; return; }
+    if (!env || env.token !== token || !Array.isArray(env.msgs)) { out.dropped += 1; return; }
+    out.alive = true;
+    const told = num(env.dropped);
+    if (told) out.dropped += Math.min(told, 1e9);
+    for (const m of env.msgs) {
+      if (m && m.type === 'heartbeat') continue;
+      if (m && (m.type === 'ready' || m.type === 'loaded')) {
+        if (m.type === 'ready') readies += 1;
+        if (!out[m.type]) { out[m.type] = true; out.msgs.push({ type: m.type }); }
+        continue;
+      }
+      const c = clean(m);
+      if (c === null) { out.dropped += 1; continue; }
+      const size = JSON.stringify(c).length;
+      if (out.msgs.length >= LINES || out.bytes + size > LINE_BYTES) { out.dropped += 1; continue; }
+      out.bytes += size;
+      out.msgs.push(c);
+    }
+    if (env.storage) mergeStorage(env.storage);
+    schedule();
+  }
+
+  // Events are few and the studio acts on them (focus above all): they leave at once.
+  function event(e) {
+    out.events.push(e);
+    if (timer !== null) { clearTimeout(timer); timer = null; }
+    flush();
+  }
+
+  // Leaving its document: every document of the artifact's own says `ready` once and loads
+  // once, so a load with no `ready` to match it, by the time a reload would have said it, is
+  // the browser's error page (CSP refused a link, a form, a redirect).
+  let loads = 0;
+  let readies = 0;
+  function watchLoads(f) {
+    f.addEventListener('load', () => {
+      loads += 1;
+      if (loads === 1) return;
+      setTimeout(() => {
+        if (f === frame && readies < loads) event({ type: 'navigated' });
+      }, 300);
+    });
+  }
+
+  // Who moved the keyboard focus into the app. A person's click or key in the artifact gives
+  // this page transient user activation (activation reaches every ancestor); the artifact's
+  // own focus() does not; and a studio keystroke or click after the activation began means
+  // the person moved on. Polled: no event tells a page that focus entered a child frame.
+  // Focus the app took is taken back at once, into this page (keys that land here go
+  // nowhere), while the studio decides; an app that takes it even while paused is stopped.
+  let studioInputAt = 0;
+  let givenUntil = 0;
+  let activeSince = 0;
+  let wasActive = false;
+  let wasInApp = false;
+  let ejected = false;
+  // Put in the page with the first run (this script runs in the head, before the body).
+  const sink = document.createElement('div');
+  sink.tabIndex = -1;
+  sink.className = 'sink';
+  setInterval(() => {
+    const ua = navigator.userActivation;
+    const active = ua ? ua.isActive : true;
+    if (active && !wasActive) activeSince = Date.now();
+    wasActive = active;
+    const inApp = frame !== null && document.hasFocus() && document.activeElement === frame;
+    if (inApp && !wasInApp) {
+      if (shade !== null || ejected) {
+        // Hidden, and it took the focus all the same (window.focus() needs no layout): it
+        // is stopped.
+        frame.remove();
+        frame = null;
+        sink.focus();
+        event({ type: 'stopped' });
+      } else if (Date.now() < givenUntil || (active && activeSince >= studioInputAt)) {
+        event({ type: 'focus', by: 'person' });
+      } else {
+        frame.style.display = 'none';
+        ejected = true;
+        sink.focus();
+        event({ type: 'focus', by: 'app' });
+      }
+    }
+    wasInApp = frame !== null && document.hasFocus() && document.activeElement === frame;
+  }, 5);
+
+  // Paused: the artifact hidden (it keeps running, but a frame that is not displayed cannot
+  // take the focus), with the reason and a Resume button that only a person can press.
+  function pause(reason) {
+    if (!frame || shade) return;
+    ejected = false;
+    frame.style.display = 'none';
+    shade = document.createElement('div');
+    shade.className = 'paused';
+    const p = document.createElement('p');
+    p.textContent = reason;
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = 'Resume app';
+    b.addEventListener('click', () => resume());
+    shade.append(p, b);
+    document.body.append(shade);
+    event({ type: 'paused' });
+  }
+
+  function resume() {
+    if (!frame) return;
+    if (ejected) { ejected = false; frame.style.display = ''; }
+    if (shade) {
+      shade.remove();
+      shade = null;
+      frame.style.display = '';
+      event({ type: 'resumed' });
+    }
+    givenUntil = Date.now() + 300;
+    try { frame.contentWindow.focus(); } catch (_) {}
+  }
 
   addEventListener('message', (e) => {
     if (!port && e.source === window.parent && e.data && e.data.kiln === 'connect' && e.ports.length === 1) {
@@ -18,23 +271,37 @@
       port.onmessage = (m) => command(m.data);
       return;
     }
-    if (port && frame && e.source === frame.contentWindow && typeof e.data === 'string') {
-      port.postMessage(e.data);
-    }
+    if (port && frame && e.source === frame.contentWindow) fromFrame(e.data);
   });
 
   function command(data) {
     let msg;
     try { msg = JSON.parse(data); } catch (_) { return; }
-    if (msg && msg.type === 'run' && typeof msg.document === 'string') {
+    if (!msg || typeof msg !== 'object') return;
+    if (msg.type === 'run' && typeof msg.document === 'string' && typeof msg.token === 'string') {
       if (frame) frame.remove();
+      if (shade) { shade.remove(); shade = null; }
+      token = msg.token;
+      prefix = `{"v":${VERSION},"token":${JSON.stringify(token)}`;
+      loads = 0;
+      readies = 0;
       frame = document.createElement('iframe');
       frame.setAttribute('sandbox', typeof msg.sandbox === 'string' ? msg.sandbox : 'allow-scripts');
       frame.setAttribute('allow', typeof msg.allow === 'string' ? msg.allow : '');
       frame.setAttribute('referrerpolicy', 'no-referrer');
       frame.setAttribute('title', 'Artifact');
+      watchLoads(frame);
       frame.srcdoc = msg.document;
+      if (!sink.isConnected) document.body.append(sink);
       document.body.appendChild(frame);
+    } else if (msg.type === 'studio_input' && typeof msg.at_ms === 'number') {
+      studioInputAt = Math.max(studioInputAt, msg.at_ms);
+    } else if (msg.type === 'pause' && typeof msg.reason === 'string') {
+      pause(msg.reason.slice(0, 500));
+    } else if (msg.type === 'focus') {
+      resume();
+    } else if (msg.type === 'unhide') {
+      if (frame && ejected && !shade) { ejected = false; frame.style.display = ''; }
     }
   }
 })();

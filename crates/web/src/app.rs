@@ -24,6 +24,7 @@ use kiln_core::transcript::{ReplyView, Segment};
 use leptos::prelude::*;
 use web_sys::IdbDatabase;
 
+use crate::apps::Apps;
 use crate::browser;
 use crate::gallery::Gallery;
 use crate::history::{HistoryPanel, wall_clock_ms};
@@ -98,6 +99,10 @@ async fn fetch_config() -> Result<ClientConfig, String> {
 
 #[component]
 pub fn App() -> impl IntoView {
+    let apps = Apps::new();
+    provide_context(apps);
+    // True while the person types an API key: the preview hides the app meanwhile.
+    let key_typing = RwSignal::new(false);
     let (draft, set_draft) = signal(String::new());
     let (status, set_status) = signal(Status::Idle);
     let (runnable, set_runnable) = signal(None::<Runnable>);
@@ -168,6 +173,19 @@ pub fn App() -> impl IntoView {
     let history_message = RwSignal::new(String::new());
     let show_history = RwSignal::new(false);
     let last_save = StoredValue::new(0.0f64);
+    // The conversation the model's artifacts belong to, for their app identity: the open one,
+    // or a new one (saved once its first message is sent, as before).
+    let scope = move || {
+        if let Some(id) = open_conversation.with_value(|c| c.as_ref().map(|c| c.id.clone())) {
+            return id;
+        }
+        let c = Conversation::new(browser::random_token(), wall_clock_ms());
+        let id = c.id.clone();
+        open_id.set(Some(id.clone()));
+        let _ = browser::save(OPEN_CONVERSATION_KEY, &id);
+        open_conversation.set_value(Some(c));
+        id
+    };
     // Saves the open conversation as it is now, a reply still streaming included (as if it
     // were stopped here). Writes go to IndexedDB in the order they were made.
     let persist = move || {
@@ -207,9 +225,9 @@ pub fn App() -> impl IntoView {
         };
         leptos::task::spawn_local(async move {
             let done = if empty {
-                idb::delete(&store, &id).await
+                idb::delete(&store, idb::CONVERSATIONS, &id).await
             } else {
-                idb::put(&store, &id, &text).await
+                idb::put(&store, idb::CONVERSATIONS, &id, &text).await
             };
             if let Err(e) = done {
                 history_message.set(format!("Could not save this conversation: {e}."));
@@ -325,12 +343,7 @@ pub fn App() -> impl IntoView {
         let request = started.request().clone();
         turn.set_value(Some(started));
         abort.set_value(Some(controller.clone()));
-        if open_conversation.with_value(Option::is_none) {
-            let c = Conversation::new(browser::random_token(), wall_clock_ms());
-            open_id.set(Some(c.id.clone()));
-            browser::save(OPEN_CONVERSATION_KEY, &c.id);
-            open_conversation.set_value(Some(c));
-        }
+        let conversation_id = scope();
         let mut reply_view = ReplyView::new(session.with_value(|s| s.artifacts().clone()));
         let (asked, reply) = (
             new_entry(true, prompt.as_str().to_owned(), Vec::new()),
@@ -354,6 +367,7 @@ pub fn App() -> impl IntoView {
 
         leptos::task::spawn_local(async move {
             let mut last_preview: Option<f64> = None;
+            let live_scope = conversation_id.clone();
             let on_bytes = move |bytes: &[u8],
                                  last_preview: &mut Option<f64>,
                                  view: &mut ReplyView| {
@@ -363,7 +377,7 @@ pub fn App() -> impl IntoView {
                     let update = t.feed(bytes);
                     let added = t.reply()[before..].to_owned();
                     let live = if preview_due(*last_preview, browser::now_ms(), LIVE_PREVIEW_MS) {
-                        t.live()
+                        t.live(&live_scope)
                     } else {
                         None
                     };
@@ -434,7 +448,7 @@ pub fn App() -> impl IntoView {
             let finished = turn.try_update_value(|t| t.take()).flatten();
             if let Some(mut t) = finished {
                 let ending = t.finish();
-                if let Some(r) = t.live() {
+                if let Some(r) = t.live(&conversation_id) {
                     viewing.set(None);
                     model_key.set_value(Some(r.key.clone()));
                     set_runnable.set(Some(r));
@@ -535,9 +549,10 @@ pub fn App() -> impl IntoView {
             return;
         };
         let newest = versions.with_untracked(Vec::len);
+        let conversation_id = scope();
         let shown = session.with_value(|s| {
             let v = s.artifacts().get(&key)?.version(n)?;
-            runnable_of_version(&key, v)
+            runnable_of_version(&conversation_id, &key, v)
         });
         if let Some(r) = shown {
             viewing.set((n as usize != newest).then_some(n));
@@ -562,15 +577,7 @@ pub fn App() -> impl IntoView {
             )));
             return;
         }
-        let artifact = Artifact {
-            id: None,
-            kind: current.kind,
-            title: Some(current.title.clone()),
-            language: current.language.clone(),
-            complete: true,
-            content: text,
-        };
-        if let Some(r) = runnable_of_version(&current.key, &artifact) {
+        if let Some(r) = current.edited(&text) {
             set_runnable.set(Some(r));
             set_status.set(Status::Ended("Running your edit.".to_owned()));
         }
@@ -592,9 +599,10 @@ pub fn App() -> impl IntoView {
 
     // Opening an artifact card in the conversation: its newest version in the preview.
     let open_card = move |id: String| {
+        let conversation_id = scope();
         let shown = session.with_value(|s| {
             let (_, latest) = s.artifacts().latest(&id)?;
-            runnable_of_version(&id, latest)
+            runnable_of_version(&conversation_id, &id, latest)
         });
         if let Some(r) = shown {
             viewing.set(None);
@@ -623,7 +631,7 @@ pub fn App() -> impl IntoView {
             .shown_artifact(c.current.as_deref())
             .and_then(|(id, n)| {
                 let v = c.session.artifacts().get(&id)?.version(n)?;
-                runnable_of_version(&id, v)
+                runnable_of_version(&c.id, &id, v)
             });
         session.set_value(c.session.clone());
         session_rev.update(|r| *r += 1);
@@ -634,7 +642,7 @@ pub fn App() -> impl IntoView {
         can_continue.set(false);
         shared.set(None);
         open_id.set(Some(c.id.clone()));
-        browser::save(OPEN_CONVERSATION_KEY, &c.id);
+        let _ = browser::save(OPEN_CONVERSATION_KEY, &c.id);
         set_status.set(Status::Ended(format!("Opened “{}”.", c.title)));
         open_conversation.set_value(Some(c));
     };
@@ -646,7 +654,7 @@ pub fn App() -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            match idb::get(&store, &id).await {
+            match idb::get(&store, idb::CONVERSATIONS, &id).await {
                 Ok(Some(record)) => match Conversation::from_record(&record) {
                     Ok(c) => show_saved(c),
                     Err(e) => history_message.set(format!("{e}.")),
@@ -689,7 +697,10 @@ pub fn App() -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            let record = idb::get(&store, &id).await.ok().flatten();
+            let record = idb::get(&store, idb::CONVERSATIONS, &id)
+                .await
+                .ok()
+                .flatten();
             let Some(Ok(mut c)) = record.as_deref().map(Conversation::from_record) else {
                 return history_message.set("That conversation could not be read.".to_owned());
             };
@@ -697,7 +708,7 @@ pub fn App() -> impl IntoView {
                 return history_message.set(format!("{e}."));
             }
             summaries.update(|s| upsert(s, c.summary()));
-            if let Err(e) = idb::put(&store, &c.id, &c.to_record()).await {
+            if let Err(e) = idb::put(&store, idb::CONVERSATIONS, &c.id, &c.to_record()).await {
                 history_message.set(format!("Could not save the new title: {e}."));
             }
         });
@@ -711,11 +722,12 @@ pub fn App() -> impl IntoView {
             new_conversation();
         }
         summaries.update(|s| s.retain(|s| s.id != id));
+        apps.forget_conversation(&id);
         let Some(store) = db.with_value(Clone::clone) else {
             return;
         };
         leptos::task::spawn_local(async move {
-            match idb::delete(&store, &id).await {
+            match idb::delete(&store, idb::CONVERSATIONS, &id).await {
                 Ok(()) => history_message.set("Deleted.".to_owned()),
                 Err(e) => history_message.set(format!("Could not delete: {e}.")),
             }
@@ -726,7 +738,7 @@ pub fn App() -> impl IntoView {
             return history_message.set("History is not available in this browser.".to_owned());
         };
         leptos::task::spawn_local(async move {
-            match idb::all(&store).await {
+            match idb::all(&store, idb::CONVERSATIONS).await {
                 Ok(records) => {
                     let (conversations, unreadable) =
                         read_records(records.iter().map(String::as_str));
@@ -761,7 +773,9 @@ pub fn App() -> impl IntoView {
         };
         leptos::task::spawn_local(async move {
             for c in &plan.save {
-                if let Err(e) = idb::put(&store, &c.id, &c.to_record()).await {
+                // A file from elsewhere never brings consent, even under an id known here.
+                apps.revoke_conversation(&c.id);
+                if let Err(e) = idb::put(&store, idb::CONVERSATIONS, &c.id, &c.to_record()).await {
                     return history_message.set(format!("The import stopped: {e}."));
                 }
                 summaries.update(|s| upsert(s, c.summary()));
@@ -778,12 +792,13 @@ pub fn App() -> impl IntoView {
             let store = match idb::open().await {
                 Ok(store) => store,
                 Err(e) => {
+                    apps.attach(None, Vec::new()).await;
                     return history_message.set(format!(
-                        "History is off: {e}. Conversations last until this tab closes."
+                        "History is off: {e}. Conversations and apps' data last until this tab closes."
                     ));
                 }
             };
-            match idb::all(&store).await {
+            match idb::all(&store, idb::CONVERSATIONS).await {
                 Ok(records) => {
                     let (conversations, unreadable) =
                         read_records(records.iter().map(String::as_str));
@@ -794,6 +809,14 @@ pub fn App() -> impl IntoView {
                         ));
                     }
                     summaries.set(conversations.iter().map(Conversation::summary).collect());
+                    let owners = conversations
+                        .iter()
+                        .map(|c| {
+                            let ids = c.session.artifacts().iter().map(|h| h.id().to_owned());
+                            (c.id.clone(), c.updated_ms, ids.collect())
+                        })
+                        .collect();
+                    apps.attach(Some(store.clone()), owners).await;
                     let again =
                         reopen.and_then(|id| conversations.into_iter().find(|c| c.id == id));
                     db.set_value(Some(store));
@@ -804,7 +827,10 @@ pub fn App() -> impl IntoView {
                         show_saved(c);
                     }
                 }
-                Err(e) => history_message.set(format!("Could not read the history: {e}.")),
+                Err(e) => {
+                    apps.attach(Some(store.clone()), Vec::new()).await;
+                    history_message.set(format!("Could not read the history: {e}."));
+                }
             }
         });
     }
@@ -866,7 +892,7 @@ pub fn App() -> impl IntoView {
                 </button>
             </header>
             <Show when=move || show_settings.get()>
-                <SettingsPanel settings=settings offered=offered/>
+                <SettingsPanel settings=settings offered=offered key_typing=key_typing/>
             </Show>
             <Show when=move || show_history.get()>
                 <HistoryPanel
@@ -1007,6 +1033,7 @@ pub fn App() -> impl IntoView {
                     share_open=share_open
                     show_code=show_code
                     can_run=can_run
+                    hold=key_typing.into()
                     on_fix=Callback::new(move |prompt: String| {
                         set_draft.set(prompt);
                         send();

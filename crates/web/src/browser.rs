@@ -26,24 +26,68 @@ fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
-/// A value from the studio's own localStorage.
-pub fn load(key: &str) -> Option<String> {
-    local_storage().and_then(|s| s.get_item(key).ok().flatten())
+thread_local! {
+    /// Values this browser's storage refused, kept for this tab instead so nothing the person
+    /// set is lost silently while the tab lives.
+    static UNSAVED: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::default();
 }
 
-/// Saves a value in the studio's own localStorage; failures (quota, disabled) are ignored
-/// because the value is also kept in memory for this session.
-pub fn save(key: &str, value: &str) {
-    if let Some(s) = local_storage() {
-        let _ = s.set_item(key, value);
-    }
+/// A value from the studio's own localStorage (or kept for this tab when it could not be saved).
+pub fn load(key: &str) -> Option<String> {
+    UNSAVED
+        .with(|u| u.borrow().get(key).cloned())
+        .or_else(|| local_storage().and_then(|s| s.get_item(key).ok().flatten()))
+}
+
+/// Saves a value in the studio's own localStorage. When the browser refuses (storage full or
+/// turned off), the value is kept for this tab and the error says so; callers that hold
+/// anything the person typed must show it.
+pub fn save(key: &str, value: &str) -> Result<(), String> {
+    let saved = local_storage()
+        .ok_or_else(|| "this browser gives the page no storage".to_owned())
+        .and_then(|s| {
+            s.set_item(key, value).map_err(|e| {
+                let name = js_sys::Reflect::get(&e, &"name".into())
+                    .ok()
+                    .and_then(|n| n.as_string())
+                    .unwrap_or_default();
+                if name == "QuotaExceededError" {
+                    "this browser's storage for this page is full".to_owned()
+                } else {
+                    "this browser refused to save it".to_owned()
+                }
+            })
+        });
+    UNSAVED.with(|u| {
+        let mut u = u.borrow_mut();
+        match &saved {
+            Ok(()) => u.remove(key),
+            Err(_) => u.insert(key.to_owned(), value.to_owned()),
+        }
+    });
+    saved
 }
 
 /// Removes a value from the studio's own localStorage.
 pub fn remove(key: &str) {
+    UNSAVED.with(|u| u.borrow_mut().remove(key));
     if let Some(s) = local_storage() {
         let _ = s.remove_item(key);
     }
+}
+
+/// Every entry of the studio's own localStorage whose key starts with `prefix`.
+pub fn local_entries(prefix: &str) -> Vec<(String, String)> {
+    let Some(s) = local_storage() else {
+        return Vec::new();
+    };
+    let n = s.length().unwrap_or(0);
+    (0..n)
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(|k| k.starts_with(prefix))
+        .filter_map(|k| Some((k.clone(), s.get_item(&k).ok().flatten()?)))
+        .collect()
 }
 
 /// GETs a same-origin URL and returns its body text, or a message saying what failed.

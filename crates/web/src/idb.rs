@@ -1,8 +1,11 @@
-//! The studio's IndexedDB store: saved conversations as JSON strings keyed by id.
+//! The studio's IndexedDB database: saved conversations, and what the studio keeps per app,
+//! as strings keyed by id.
 //!
 //! IndexedDB rather than localStorage: it holds far more than localStorage's few megabytes
-//! (a conversation carries every version of its artifacts), and writes do not block the page.
-//! What a record means is decided in `kiln_core::history`; this module only moves strings.
+//! (a conversation carries every version of its artifacts), writes do not block the page, and
+//! apps' data lives apart from the studio's own settings and keys, which stay in localStorage.
+//! What a record means is decided in `kiln_core` (`history`, `sandbox::appdata`); this module
+//! only moves strings.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::{Closure, JsValue};
@@ -10,8 +13,14 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
 
 const DB_NAME: &str = "kiln";
-const DB_VERSION: u32 = 1;
-const STORE: &str = "conversations";
+const DB_VERSION: u32 = 2;
+
+/// Saved conversations (`kiln_core::history`).
+pub const CONVERSATIONS: &str = "conversations";
+/// Each app's small record: consent, data size, last use (`kiln_core::sandbox::appdata`).
+pub const APP_META: &str = "app_meta";
+/// Each app's saved data (its `localStorage`), as JSON.
+pub const APP_DATA: &str = "app_data";
 
 /// Waits for a request to succeed and gives its result.
 async fn done(request: &IdbRequest) -> Result<JsValue, String> {
@@ -50,10 +59,12 @@ pub async fn open() -> Result<IdbDatabase, String> {
     let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new({
         let request = request.clone();
         move |_| {
-            if let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>())
-                && !db.object_store_names().contains(STORE)
-            {
-                let _ = db.create_object_store(STORE);
+            if let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
+                for name in [CONVERSATIONS, APP_META, APP_DATA] {
+                    if !db.object_store_names().contains(name) {
+                        let _ = db.create_object_store(name);
+                    }
+                }
             }
         }
     });
@@ -65,44 +76,66 @@ pub async fn open() -> Result<IdbDatabase, String> {
         .map_err(|_| "IndexedDB gave no database".to_owned())
 }
 
-fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<web_sys::IdbObjectStore, String> {
-    db.transaction_with_str_and_mode(STORE, mode)
-        .and_then(|t| t.object_store(STORE))
+fn store(
+    db: &IdbDatabase,
+    name: &str,
+    mode: IdbTransactionMode,
+) -> Result<web_sys::IdbObjectStore, String> {
+    db.transaction_with_str_and_mode(name, mode)
+        .and_then(|t| t.object_store(name))
         .map_err(|_| "IndexedDB refused a transaction".to_owned())
 }
 
-/// Stores `record` under `id`, replacing what was there.
-pub async fn put(db: &IdbDatabase, id: &str, record: &str) -> Result<(), String> {
-    let request = store(db, IdbTransactionMode::Readwrite)?
+/// Stores `record` under `id` in the store `name`, replacing what was there.
+pub async fn put(db: &IdbDatabase, name: &str, id: &str, record: &str) -> Result<(), String> {
+    let request = store(db, name, IdbTransactionMode::Readwrite)?
         .put_with_key(&JsValue::from_str(record), &JsValue::from_str(id))
         .map_err(|_| "IndexedDB refused to save".to_owned())?;
     done(&request).await.map(|_| ())
 }
 
-/// Removes the record under `id`.
-pub async fn delete(db: &IdbDatabase, id: &str) -> Result<(), String> {
-    let request = store(db, IdbTransactionMode::Readwrite)?
+/// Removes the record under `id` from the store `name`.
+pub async fn delete(db: &IdbDatabase, name: &str, id: &str) -> Result<(), String> {
+    let request = store(db, name, IdbTransactionMode::Readwrite)?
         .delete(&JsValue::from_str(id))
         .map_err(|_| "IndexedDB refused to delete".to_owned())?;
     done(&request).await.map(|_| ())
 }
 
-/// The record under `id`, if there is one.
-pub async fn get(db: &IdbDatabase, id: &str) -> Result<Option<String>, String> {
-    let request = store(db, IdbTransactionMode::Readonly)?
+/// The record under `id` in the store `name`, if there is one.
+pub async fn get(db: &IdbDatabase, name: &str, id: &str) -> Result<Option<String>, String> {
+    let request = store(db, name, IdbTransactionMode::Readonly)?
         .get(&JsValue::from_str(id))
         .map_err(|_| "IndexedDB refused to read".to_owned())?;
     Ok(done(&request).await?.as_string())
 }
 
-/// Every stored record; values that are not strings are skipped.
-pub async fn all(db: &IdbDatabase) -> Result<Vec<String>, String> {
-    let request = store(db, IdbTransactionMode::Readonly)?
+/// Every record of the store `name`; values that are not strings are skipped.
+pub async fn all(db: &IdbDatabase, name: &str) -> Result<Vec<String>, String> {
+    let request = store(db, name, IdbTransactionMode::Readonly)?
         .get_all()
         .map_err(|_| "IndexedDB refused to read".to_owned())?;
     let values = done(&request).await?;
     Ok(js_sys::Array::from(&values)
         .iter()
         .filter_map(|v| v.as_string())
+        .collect())
+}
+
+/// Every record of the store `name` with its key, read in one transaction; values that are
+/// not strings are skipped.
+pub async fn entries(db: &IdbDatabase, name: &str) -> Result<Vec<(String, String)>, String> {
+    let store = store(db, name, IdbTransactionMode::Readonly)?;
+    let keys = store
+        .get_all_keys()
+        .map_err(|_| "IndexedDB refused to read".to_owned())?;
+    let values = store
+        .get_all()
+        .map_err(|_| "IndexedDB refused to read".to_owned())?;
+    let (keys, values) = (done(&keys).await?, done(&values).await?);
+    Ok(js_sys::Array::from(&keys)
+        .iter()
+        .zip(js_sys::Array::from(&values).iter())
+        .filter_map(|(k, v)| Some((k.as_string()?, v.as_string()?)))
         .collect())
 }

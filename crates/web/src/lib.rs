@@ -4,8 +4,12 @@
 //! can be made without the DOM lives in the core, where it is tested natively.
 
 mod app;
+mod apps;
 mod browser;
+mod code_tab;
+mod console_view;
 mod editor;
+mod frame;
 mod gallery;
 mod history;
 mod idb;

@@ -1,34 +1,27 @@
-//! The artifact panel: the sandboxed frame, its bridge, the watchdog, network consent, and
-//! the Preview / Code / Console tabs.
+//! The artifact panel: the sandboxed frames, what their runners report, the watchdog, consent,
+//! and the Preview / Code / Console / Versions tabs.
 //!
-//! The frame is the runner page on the sandbox origin (another site, so another process).
-//! Once it loads, the studio hands it one end of a fresh `MessageChannel` and a `Run` message
-//! with the document `kiln-core` composed: CSP first, then the bridge, then the artifact.
-//! Everything the frame sends back is parsed by `kiln_core::sandbox::parse_from_frame` with
-//! this view's token; anything else is dropped.
+//! Each run is a runner page on the sandbox origin (another site, so another process) that the
+//! studio connects to over a `MessageChannel` (`frame.rs`). What comes back is one batch at a
+//! time, parsed by `kiln_core::sandbox::parse_batch` with that run's token; the decisions about
+//! it (storage quota, console bounds, focus, hangs, double buffering) are the core's.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use kiln_core::deploy::{RunRequest, RunResult};
 use kiln_core::sandbox::{
-    self, ArtifactStorage, Consent, ConsoleLevel, FrameBuffer, FromFrame, Health, SandboxConfig,
-    ToFrame, Watchdog,
+    self, AppId, Batch, Consent, ConsoleLog, FocusAction, FocusGuard, FrameBuffer, FromFrame,
+    Health, LineKind, PAUSE_REASON, RunnerEvent, SandboxConfig, ToFrame, Watchdog,
 };
-use kiln_core::studio::{Runnable, download_name, host_language};
+use kiln_core::studio::{Runnable, download_name};
 use leptos::html::Iframe;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
 
+use crate::apps::Apps;
 use crate::browser;
-
-/// One line of the Console tab.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConsoleLine {
-    pub level: &'static str,
-    pub text: String,
-}
+use crate::code_tab::CodeTab;
+use crate::console_view::{AUTO_FIX_KEY, ConsoleTab};
+use crate::frame::{Connection, LastFocus, use_studio_input};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -38,69 +31,14 @@ enum Tab {
     Versions,
 }
 
-/// The live connection to one frame; dropping it closes the port and frees the callback.
-struct Connection {
-    port: web_sys::MessagePort,
-    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.port.set_onmessage(None);
-        self.port.close();
-    }
-}
-
-/// Where the automatic-fix switch is kept in this browser.
-const AUTO_FIX_KEY: &str = "kiln.autofix";
 /// How long errors are gathered after the first before an automatic fix is sent.
 const AUTO_FIX_SETTLE_MS: u64 = 800;
 
-fn consent_key(artifact: &str) -> String {
-    format!("kiln.consent.{artifact}")
-}
+/// What the Console says when the runner stopped an app for taking the keyboard while paused.
+const STOPPED_FOR_FOCUS: &str = "Kiln stopped this app: it kept taking the keyboard even while paused, so what you type in Kiln could have reached it.";
 
-fn storage_key(artifact: &str) -> String {
-    format!("kiln.storage.{artifact}")
-}
-
-fn load_consent(artifact: &str) -> Consent {
-    browser::load(&consent_key(artifact))
-        .and_then(|json| serde_json::from_str::<Consent>(&json).ok())
-        .unwrap_or_default()
-}
-
-fn line(msg: &FromFrame) -> Option<ConsoleLine> {
-    let (level, text) = match msg {
-        FromFrame::Console { level, text } => (
-            match level {
-                ConsoleLevel::Log => "log",
-                ConsoleLevel::Info => "info",
-                ConsoleLevel::Warn => "warn",
-                ConsoleLevel::Error => "error",
-                ConsoleLevel::Debug => "debug",
-            },
-            text.clone(),
-        ),
-        FromFrame::Error { message, line, .. } => (
-            "error",
-            match line {
-                Some(l) => format!("{message} (line {l})"),
-                None => message.clone(),
-            },
-        ),
-        FromFrame::Rejection { reason } => ("error", format!("Unhandled rejection: {reason}")),
-        FromFrame::CspViolation { directive, blocked } => (
-            "blocked",
-            format!("Blocked by the sandbox ({directive}): {blocked}"),
-        ),
-        FromFrame::ResourceFailed { tag, url } => {
-            ("error", format!("Failed to load <{tag}> {url}"))
-        }
-        _ => return None,
-    };
-    Some(ConsoleLine { level, text })
-}
+/// What the panel says when an app left its page.
+const NAVIGATED: &str = "This app tried to leave its page (a link, a form or a redirect to another address). The sandbox does not allow that, so the app is no longer running.";
 
 #[component]
 pub fn Preview(
@@ -114,6 +52,8 @@ pub fn Preview(
     show_code: ReadSignal<u32>,
     /// Whether the server runs code artifacts (`POST ./api/run`).
     can_run: Signal<bool>,
+    /// Whether the app must be hidden now (an API key is being typed in the studio).
+    hold: Signal<bool>,
     /// Asks the model to fix the captured errors (the Fix button); gets the prompt to send.
     on_fix: Callback<String>,
     /// The same, sent without a click when automatic fixing is on; the page decides whether
@@ -130,84 +70,8 @@ pub fn Preview(
     /// Keeps code edited by hand in the Code tab as a new version, and runs it.
     on_hand_edit: Callback<String>,
 ) -> impl IntoView {
-    let run_output = RwSignal::new(None::<Result<RunResult, String>>);
-    let running = RwSignal::new(false);
-    let run_code = move |_| {
-        let Some((language, source)) = runnable.with_untracked(|r| {
-            r.as_ref()
-                .and_then(|r| host_language(r).map(|l| (l.to_owned(), r.source.clone())))
-        }) else {
-            return;
-        };
-        let request = RunRequest {
-            language,
-            source,
-            stdin: String::new(),
-        };
-        let Ok(body) = serde_json::to_string(&request) else {
-            return;
-        };
-        running.set(true);
-        leptos::task::spawn_local(async move {
-            let answer = browser::post_json("./api/run", &body)
-                .await
-                .and_then(|(status, text)| {
-                    if status == 200 {
-                        serde_json::from_str::<RunResult>(&text).map_err(|e| e.to_string())
-                    } else {
-                        Err(serde_json::from_str::<serde_json::Value>(&text)
-                            .ok()
-                            .and_then(|v| v["error"].as_str().map(str::to_owned))
-                            .unwrap_or_else(|| format!("the server answered {status}")))
-                    }
-                });
-            run_output.set(Some(answer));
-            running.set(false);
-        });
-    };
-    let runnable_here = move || {
-        can_run.get() && runnable.with(|r| r.as_ref().is_some_and(|r| host_language(r).is_some()))
-    };
+    let apps = expect_context::<Apps>();
     let tab = RwSignal::new(Tab::Preview);
-    // The Code tab's editor, open while `editing`.
-    let editing = RwSignal::new(false);
-    let editor_error = RwSignal::new(None::<String>);
-    let editor = StoredValue::new_local(None::<crate::editor::Editor>);
-    let editor_box = NodeRef::<leptos::html::Div>::new();
-    let open_editor = move |_| {
-        editing.set(true);
-        editor_error.set(None);
-        let Some((source, language)) = runnable.with_untracked(|r| {
-            r.as_ref().map(|r| {
-                let lang = r
-                    .language
-                    .clone()
-                    .unwrap_or_else(|| r.kind.as_str().to_owned());
-                (r.source.clone(), lang)
-            })
-        }) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            // Wait a tick for the editor's box to be in the page.
-            browser::sleep(std::time::Duration::from_millis(0)).await;
-            let Some(el) = editor_box.get_untracked() else {
-                return;
-            };
-            match crate::editor::Editor::open(&el, &source, &language).await {
-                Ok(e) => editor.set_value(Some(e)),
-                Err(e) => editor_error.set(Some(e)),
-            }
-        });
-    };
-    let close_editor = move || {
-        editor.set_value(None);
-        editing.set(false);
-    };
-    // Automatic fixing: off unless the person turned it on (kept in this browser). Errors are
-    // collected for a moment after the first one, so one fix carries them together.
-    let auto_fix = RwSignal::new(browser::load(AUTO_FIX_KEY).as_deref() == Some("on"));
-    let fix_armed = StoredValue::new(false);
     Effect::new(move |prev: Option<u32>| {
         let n = show_code.get();
         if prev.is_some_and(|p| p != n) {
@@ -215,21 +79,36 @@ pub fn Preview(
         }
         n
     });
+    // Automatic fixing: off unless the person turned it on (kept in this browser). Errors are
+    // collected for a moment after the first one, so one fix carries them together.
+    let auto_fix = RwSignal::new(browser::load(AUTO_FIX_KEY).as_deref() == Some("on"));
+    let fix_armed = StoredValue::new(false);
+
     let run_id = RwSignal::new(0u64);
     let stopped = RwSignal::new(false);
+    let navigated = RwSignal::new(false);
+    let paused = RwSignal::new(false);
     let health = RwSignal::new(Health::Starting);
-    let console = RwSignal::new(Vec::<ConsoleLine>::new());
+    let console = StoredValue::new_local(ConsoleLog::default());
+    let console_rev = RwSignal::new(0u64);
     let consent = RwSignal::new(Consent::default());
     let watchdog = StoredValue::new_local(Watchdog::new(browser::now_ms()));
-    let storage = StoredValue::new_local(ArtifactStorage::default());
-    let connection = StoredValue::new_local(None::<Connection>);
+    let focus_guard = StoredValue::new_local(FocusGuard::new(browser::now_ms()));
+    // One connection per run still in the page: while a new run loads under the shown one,
+    // both are heard (the shown one may still write its data, or take the focus).
+    let connections = StoredValue::new_local(BTreeMap::<u64, Connection>::new());
     // Double buffering: each run gets its own frame, loaded under the one on screen and
     // swapped in when its document has loaded (`kiln_core::sandbox::FrameBuffer` decides).
     let buffer = StoredValue::new_local(FrameBuffer::default());
     let frames = RwSignal::new(Vec::<u64>::new());
     let shown_run = RwSignal::new(None::<u64>);
+    // What each run runs, fixed when it starts: a frame is always drawn with its own app and
+    // that app's consent, never with whatever the panel shows by the time it is drawn.
+    let runs = StoredValue::new_local(BTreeMap::<u64, (Runnable, Consent)>::new());
     let sync_frames = move || {
         let (now_frames, now_shown) = buffer.with_value(|b| (b.frames(), b.shown()));
+        connections.update_value(|c| c.retain(|id, _| now_frames.contains(id)));
+        runs.update_value(|r| r.retain(|id, _| now_frames.contains(id)));
         if frames.get_untracked() != now_frames {
             frames.set(now_frames);
         }
@@ -237,35 +116,72 @@ pub fn Preview(
             shown_run.set(now_shown);
         }
     };
+    let tell_all = move |msg: &ToFrame| {
+        connections.with_value(|c| c.values().for_each(|conn| conn.send(msg)));
+    };
+    use_studio_input(move |at_ms| tell_all(&ToFrame::StudioInput { at_ms }));
+    let last_focus = LastFocus::follow();
 
-    // A new artifact starts fresh: its own consent and storage, a clean console.
+    // A new artifact starts fresh: its own consent and data (loaded first), a clean console.
+    let current_app = StoredValue::new(None::<AppId>);
     Effect::new(move |_| {
-        if let Some(r) = runnable.get() {
-            consent.set(load_consent(&r.key));
-            let saved = browser::load(&storage_key(&r.key))
-                .and_then(|j| serde_json::from_str::<BTreeMap<String, String>>(&j).ok())
-                .unwrap_or_default();
-            storage.set_value(ArtifactStorage::from_entries(saved));
-            console.set(Vec::new());
-            run_output.set(None);
-            stopped.set(false);
-            editor.set_value(None);
-            editing.set(false);
-            tab.set(Tab::Preview);
-            run_id.update(|n| *n += 1);
+        let Some(r) = runnable.get() else {
+            buffer.update_value(FrameBuffer::clear);
+            sync_frames();
+            return;
+        };
+        let previous = current_app.get_value();
+        if previous.as_ref() != Some(&r.app) {
+            if let Some(old) = previous {
+                apps.stopped(&old);
+            }
+            current_app.set_value(Some(r.app.clone()));
         }
+        console.set_value(ConsoleLog::default());
+        console_rev.update(|n| *n += 1);
+        stopped.set(false);
+        tab.set(Tab::Preview);
+        // Consent and data are both read once the store is open, before the app runs.
+        let start = move |app: &AppId| {
+            consent.set(apps.consent(app));
+            run_id.update(|n| *n += 1);
+        };
+        if apps.cached(&r.app).is_some() {
+            start(&r.app);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let old_key = sandbox::appdata::is_old_content_key(&r.key).then_some(r.key.as_str());
+            apps.data(&r.app, old_key).await;
+            // Only if this is still the app to show.
+            if runnable.with_untracked(|now| now.as_ref().is_some_and(|n| n.app == r.app)) {
+                start(&r.app);
+            }
+        });
     });
     Effect::new(move |_| {
         let id = run_id.get();
-        if runnable.with_untracked(Option::is_some) {
+        if id == 0 {
+            return;
+        }
+        if let Some(r) = runnable.get_untracked() {
+            runs.update_value(|runs| {
+                runs.insert(id, (r, consent.get_untracked()));
+            });
             buffer.update_value(|b| b.start(id, browser::now_ms()));
             sync_frames();
         }
     });
 
+    let fix_prompt = move || {
+        let errors = console.with_value(ConsoleLog::errors);
+        let code =
+            runnable.with_untracked(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default());
+        (!errors.is_empty()).then(|| kiln_core::protocol::fix_prompt(&errors, &code))
+    };
     Effect::new(move |_| {
-        let errors = console.with(|c| c.iter().filter(|l| l.level == "error").count());
-        if errors == 0 {
+        console_rev.track();
+        if !console.with_value(ConsoleLog::has_errors) {
             fix_armed.set_value(true);
             return;
         }
@@ -275,17 +191,9 @@ pub fn Preview(
         }
         fix_armed.set_value(false);
         leptos::task::spawn_local(async move {
-            browser::sleep(std::time::Duration::from_millis(AUTO_FIX_SETTLE_MS)).await;
-            let errors: Vec<String> = console.with_untracked(|c| {
-                c.iter()
-                    .filter(|l| l.level == "error")
-                    .map(|l| l.text.clone())
-                    .collect()
-            });
-            let code = runnable
-                .with_untracked(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default());
-            if !errors.is_empty() {
-                on_auto_fix.run(kiln_core::protocol::fix_prompt(&errors, &code));
+            browser::sleep(Duration::from_millis(AUTO_FIX_SETTLE_MS)).await;
+            if let Some(prompt) = fix_prompt() {
+                on_auto_fix.run(prompt);
             }
         });
     });
@@ -299,17 +207,25 @@ pub fn Preview(
     });
     let pending = Memo::new(move |_| declared.with(|d| consent.with(|c| c.missing(d))));
 
-    // The watchdog: poll the heartbeat bookkeeping; the frame's own silence is the signal.
+    // The watchdog: poll the heartbeat bookkeeping; the frame's own silence is the signal. Not
+    // while the app is held out of sight (a hidden frame may be slowed down by the browser).
     if let Ok(handle) = set_interval_with_handle(
         move || {
-            if runnable.with_untracked(Option::is_some) && !stopped.get_untracked() {
-                if buffer.try_update_value(|b| b.tick(browser::now_ms())) == Some(true) {
-                    sync_frames();
-                }
-                let h = watchdog.with_value(|w| w.health(browser::now_ms()));
-                if health.get_untracked() != h {
-                    health.set(h);
-                }
+            let watching = runnable.with_untracked(Option::is_some)
+                && !stopped.get_untracked()
+                && !navigated.get_untracked();
+            if !watching {
+                return;
+            }
+            if buffer.try_update_value(|b| b.tick(browser::now_ms())) == Some(true) {
+                sync_frames();
+            }
+            if hold.get_untracked() {
+                watchdog.update_value(|w| w.heard(browser::now_ms()));
+            }
+            let h = watchdog.with_value(|w| w.health(browser::now_ms()));
+            if health.get_untracked() != h {
+                health.set(h);
             }
         },
         Duration::from_millis(250),
@@ -318,7 +234,6 @@ pub fn Preview(
     }
 
     let stop = move || {
-        connection.set_value(None);
         buffer.update_value(FrameBuffer::clear);
         sync_frames();
         stopped.set(true);
@@ -329,47 +244,69 @@ pub fn Preview(
         run_id.update(|n| *n += 1);
     };
 
-    let on_frame_message = move |id: u64, r: &Runnable, data: String, token: &str| {
-        watchdog.update_value(|w| w.heard(browser::now_ms()));
-        let Ok(msg) = sandbox::parse_from_frame(&data, token) else {
+    let on_batch = move |id: u64, app: &AppId, batch: Batch| {
+        let now = browser::now_ms();
+        let current = id == run_id.get_untracked();
+        // Data and focus are heard from every run still in the page; the rest only from the
+        // newest, which is what the console and the watchdog are about.
+        if let Some(delta) = &batch.storage {
+            let refused = apps.apply(app, delta);
+            console.update_value(|c| c.note_storage_refused(refused));
+        }
+        for event in &batch.events {
+            match event {
+                RunnerEvent::Focus { by } => {
+                    let answer = match focus_guard.try_update_value(|g| g.on_focus(*by, now)) {
+                        Some(FocusAction::Return) => Some(ToFrame::Unhide),
+                        Some(FocusAction::ReturnAndPause) => Some(ToFrame::Pause {
+                            reason: PAUSE_REASON.to_owned(),
+                        }),
+                        _ => None,
+                    };
+                    if let Some(answer) = answer {
+                        last_focus.restore();
+                        connections.with_value(|c| {
+                            if let Some(conn) = c.get(&id) {
+                                conn.send(&answer);
+                            }
+                        });
+                    }
+                }
+                RunnerEvent::Paused if current => paused.set(true),
+                RunnerEvent::Resumed if current => paused.set(false),
+                RunnerEvent::Navigated if current => navigated.set(true),
+                RunnerEvent::Stopped if current => {
+                    console.update_value(|c| c.push(LineKind::Kiln, STOPPED_FOR_FOCUS.to_owned()));
+                    stop();
+                }
+                _ => {}
+            }
+        }
+        if !current {
             return;
-        };
-        if msg == FromFrame::Loaded && buffer.try_update_value(|b| b.loaded(id)) == Some(true) {
+        }
+        if batch.alive {
+            watchdog.update_value(|w| w.heard(now));
+        }
+        if batch.msgs.contains(&FromFrame::Loaded)
+            && buffer.try_update_value(|b| b.loaded(id)) == Some(true)
+        {
             sync_frames();
         }
-        if let Some(l) = line(&msg) {
-            console.update(|c| {
-                // Keep the console bounded: an artifact may log in a loop.
-                if c.len() >= 500 {
-                    c.remove(0);
-                }
-                c.push(l);
-            });
-        }
-        let changed = storage
-            .try_update_value(|s| s.apply(&msg))
-            .unwrap_or(Ok(false));
-        match changed {
-            Ok(true) => {
-                let json = storage.with_value(|s| serde_json::to_string(s.entries()).ok());
-                if let Some(json) = json {
-                    browser::save(&storage_key(&r.key), &json);
-                }
+        console.update_value(|c| {
+            for msg in &batch.msgs {
+                c.push_message(msg);
             }
-            Ok(false) => {}
-            Err(e) => console.update(|c| {
-                c.push(ConsoleLine {
-                    level: "error",
-                    text: format!("Storage: {e}"),
-                });
-            }),
-        }
+            c.note_dropped(batch.dropped);
+            c.note_storage_refused(batch.storage_refused);
+        });
+        console_rev.update(|n| *n += 1);
     };
 
     // Rendered once per run (keyed by run number below) so every run gets a fresh <iframe>:
     // a reused element would keep its old sandbox flags, which only apply on navigation.
     let frame_view = move |id: u64| {
-        let r = runnable.get_untracked()?;
+        let (r, granted) = runs.with_value(|runs| runs.get(&id).cloned())?;
         let cfg = match sandbox_config.get() {
             None => {
                 return Some(
@@ -404,57 +341,37 @@ pub fn Preview(
                 );
             }
         };
-        let granted = consent.get_untracked();
         let src = runner.runner_url(&granted);
         let token = browser::random_token();
-        let storage_now = storage.with_value(|s| s.entries().clone());
+        let stored = apps.cached(&r.app).unwrap_or_default();
         let csp = sandbox::artifact_csp(Some(&runner), &granted);
-        let document = sandbox::compose_document(&r.html, &csp, &token, &storage_now);
         let run = ToFrame::Run {
-            document,
+            document: sandbox::compose_document(&r.html, &csp, &token, stored.entries()),
             sandbox: sandbox::frame_sandbox(&granted),
-            allow: sandbox::FRAME_ALLOW.to_owned(),
+            allow: sandbox::frame_allow(&granted),
+            token: token.clone(),
         };
-        let run_json = serde_json::to_string(&run).unwrap_or_default();
         let frame_ref = NodeRef::<Iframe>::new();
         watchdog.set_value(Watchdog::new(browser::now_ms()));
+        focus_guard.set_value(FocusGuard::new(browser::now_ms()));
         health.set(Health::Starting);
+        navigated.set(false);
+        paused.set(false);
 
         let on_load = move |_| {
             let Some(frame) = frame_ref.get_untracked() else {
                 return;
             };
-            let Some(target) = frame.content_window() else {
-                return;
-            };
-            let Ok(channel) = web_sys::MessageChannel::new() else {
-                return;
-            };
-            let r = r.clone();
-            let token = token.clone();
-            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-                move |e: web_sys::MessageEvent| {
-                    if let Some(data) = e.data().as_string() {
-                        on_frame_message(id, &r, data, &token);
-                    }
-                },
-            );
-            let port = channel.port1();
-            port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            let hello = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&hello, &"kiln".into(), &"connect".into());
-            let transfer = js_sys::Array::of1(&channel.port2());
-            // The runner is sandboxed (opaque origin), so no target origin can name it; it was
-            // framed from the sandbox origin a moment ago and cannot have been navigated.
-            if target
-                .post_message_with_transfer(&hello, "*", &transfer)
-                .is_ok()
-            {
-                let _ = port.post_message(&run_json.clone().into());
-                connection.set_value(Some(Connection {
-                    port,
-                    _on_message: on_message,
-                }));
+            let (app, token) = (r.app.clone(), token.clone());
+            let opened = Connection::open(&frame, &run, move |data| {
+                if let Ok(batch) = sandbox::parse_batch(&data, &token) {
+                    on_batch(id, &app, batch);
+                }
+            });
+            if let Some(conn) = opened {
+                connections.update_value(|c| {
+                    c.insert(id, conn);
+                });
             }
         };
         let waiting = move || shown_run.get() != Some(id);
@@ -465,11 +382,13 @@ pub fn Preview(
                     class:waiting=waiting
                     data-testid=move || if waiting() { "artifact-frame-next" } else { "artifact-frame" }
                     aria-hidden=move || waiting().then_some("true")
-                    tabindex=move || waiting().then_some("-1")
+                    // Out of the Tab order: the keyboard reaches the app through "Use the app",
+                    // so focus entering the frame is always a click or that button.
+                    tabindex="-1"
                     title="Artifact preview"
                     src=src
                     sandbox=sandbox::frame_sandbox(&granted)
-                    allow=sandbox::FRAME_ALLOW
+                    allow=sandbox::frame_allow(&granted)
                     referrerpolicy="no-referrer"
                     node_ref=frame_ref
                     on:load=on_load
@@ -483,16 +402,14 @@ pub fn Preview(
         if let Some(r) = runnable.get_untracked() {
             let mut c = consent.get_untracked();
             c.grant(&pending.get_untracked());
-            if let Ok(json) = serde_json::to_string(&c) {
-                browser::save(&consent_key(&r.key), &json);
-            }
+            apps.set_consent(&r.app, c.clone());
             consent.set(c);
             run_id.update(|n| *n += 1);
         }
     };
     let revoke_network = move |_| {
         if let Some(r) = runnable.get_untracked() {
-            browser::remove(&consent_key(&r.key));
+            apps.set_consent(&r.app, Consent::default());
             consent.set(Consent::default());
             run_id.update(|n| *n += 1);
         }
@@ -508,6 +425,26 @@ pub fn Preview(
         Some(view! {
             <p class="isolation-note" data-testid="isolation-note">{warning}</p>
         })
+    };
+    let frame_wrap = NodeRef::<leptos::html::Div>::new();
+    let full_screen = move |_| {
+        if let Some(el) = frame_wrap.get_untracked() {
+            let _ = el.request_fullscreen();
+        }
+    };
+    let use_app = move |_| {
+        tab.set(Tab::Preview);
+        connections.with_value(|c| {
+            if let Some(conn) = c.get(&run_id.get_untracked()) {
+                conn.send(&ToFrame::Focus);
+            }
+        });
+    };
+    // Errors past what the studio keeps per app (its store, its consent) are said once here.
+    let apps_message = move || {
+        apps.message
+            .get()
+            .map(|m| view! { <p class="warn" data-testid="apps-message">{m}</p> })
     };
 
     view! {
@@ -530,7 +467,7 @@ pub fn Preview(
                         <button role="tab" data-testid="tab-code" class:active=move || tab.get() == Tab::Code on:click=move |_| tab.set(Tab::Code)>"Code"</button>
                         <button role="tab" data-testid="tab-console" class:active=move || tab.get() == Tab::Console on:click=move |_| tab.set(Tab::Console)>
                             "Console"
-                            <span class="count" data-testid="console-count">{move || console.with(Vec::len)}</span>
+                            <span class="count" data-testid="console-count">{move || { console_rev.track(); console.with_value(ConsoleLog::len) }}</span>
                         </button>
                         <button role="tab" data-testid="tab-versions" class:active=move || tab.get() == Tab::Versions on:click=move |_| tab.set(Tab::Versions)>
                             "Versions"
@@ -546,9 +483,11 @@ pub fn Preview(
                             }
                         });
                     }>"Download"</button>
+                    <button class="secondary small" data-testid="full-screen" title="Show the app full screen (Esc leaves)" on:click=full_screen>"Full screen"</button>
                     <button class="secondary small" data-testid="stop-button" on:click=move |_| stop()>"Stop"</button>
                 </div>
                 {isolation_note}
+                {apps_message}
                 <Show when=move || !pending.with(Consent::is_empty)>
                     <div class="consent" role="alert" data-testid="network-consent">
                         <p>"This app asks to:"</p>
@@ -565,7 +504,15 @@ pub fn Preview(
                         <button class="secondary small" data-testid="revoke-network" on:click=revoke_network>"Revoke"</button>
                     </div>
                 </Show>
-                <div class="frame-wrap" class:hidden=move || tab.get() != Tab::Preview>
+                <button type="button" class="visually-hidden-focusable" data-testid="use-app" on:click=use_app>
+                    "Use the app with the keyboard"
+                </button>
+                <div class="frame-wrap" node_ref=frame_wrap class:hidden=move || tab.get() != Tab::Preview class:held=move || hold.get()>
+                    <Show when=move || hold.get()>
+                        <div class="preview-empty" data-testid="preview-held">
+                            <p>"The app is hidden while you type an API key, so no app can see it."</p>
+                        </div>
+                    </Show>
                     <Show when=move || stopped.get()>
                         <div class="preview-empty" data-testid="preview-stopped">
                             <p class="preview-empty-title">"Stopped"</p>
@@ -577,7 +524,16 @@ pub fn Preview(
                     <For each=move || frames.get() key=|n| *n let:id>
                         {move || frame_view(id)}
                     </For>
-                    <Show when=move || health.get() == Health::Hung && !stopped.get()>
+                    <Show when=move || navigated.get() && !stopped.get()>
+                        <div class="hung" role="alert" data-testid="navigated-overlay">
+                            <p class="preview-empty-title">"This app left its page"</p>
+                            <p>{NAVIGATED}</p>
+                            <div class="row">
+                                <button class="send" data-testid="navigated-reload" on:click=move |_| reload()>"Run again"</button>
+                            </div>
+                        </div>
+                    </Show>
+                    <Show when=move || health.get() == Health::Hung && !stopped.get() && !navigated.get()>
                         <div class="hung" role="alert" data-testid="hung-overlay">
                             <p class="preview-empty-title">"This app stopped responding"</p>
                             <p>"It may be stuck in a loop or out of memory. The rest of Kiln keeps working."</p>
@@ -588,86 +544,26 @@ pub fn Preview(
                         </div>
                     </Show>
                 </div>
+                <Show when=move || paused.get() && tab.get() == Tab::Preview>
+                    <p class="muted" role="status" data-testid="app-paused">"Paused: the keyboard went into the app without a click in it. Press Resume in the app to use it again."</p>
+                </Show>
                 <Show when=move || tab.get() == Tab::Code>
-                    <Show when=runnable_here>
-                        <div class="run-bar">
-                            <button class="send small" data-testid="code-run" disabled=move || running.get() on:click=run_code>
-                                {move || if running.get() { "Running…" } else { "Run" }}
-                            </button>
-                            <span class="muted">"Runs on this server in a wasmtime sandbox: no files, no network, 5 s."</span>
-                        </div>
-                        {move || run_output.get().map(|r| match r {
-                            Ok(r) => view! {
-                                <div class="run-output" data-testid="run-output">
-                                    <p class="muted" data-testid="run-status">{r.summary()}</p>
-                                    <pre data-testid="run-stdout">{r.stdout}</pre>
-                                    <pre class="warn" data-testid="run-stderr">{r.stderr}</pre>
-                                </div>
-                            }.into_any(),
-                            Err(e) => view! { <p class="warn" data-testid="run-status">{format!("Could not run: {e}")}</p> }.into_any(),
-                        })}
-                    </Show>
-                    <div class="run-bar">
-                        <Show
-                            when=move || editing.get()
-                            fallback=move || view! {
-                                <button class="secondary small" data-testid="edit-code" on:click=open_editor>"Edit"</button>
-                            }
-                        >
-                            <button class="send small" data-testid="save-edit" on:click=move |_| {
-                                let text = editor.with_value(|e| e.as_ref().map(crate::editor::Editor::text));
-                                if let Some(text) = text {
-                                    close_editor();
-                                    on_hand_edit.run(text);
-                                }
-                            }>"Save and run"</button>
-                            <button class="secondary small" data-testid="cancel-edit" on:click=move |_| close_editor()>"Cancel"</button>
-                        </Show>
-                        <button class="secondary small" data-testid="copy-code" on:click=move |_| {
-                            let code = runnable.with_untracked(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default());
-                            if let Some(w) = web_sys::window() {
-                                let _ = w.navigator().clipboard().write_text(&code);
-                            }
-                        }>"Copy code"</button>
-                    </div>
-                    {move || editor_error.get().map(|e| view! { <p class="warn" data-testid="editor-error">{e}</p> })}
-                    <div class="code-editor" data-testid="code-editor" node_ref=editor_box class:hidden=move || !editing.get()></div>
-                    <Show when=move || !editing.get()>
-                        <pre class="code" data-testid="code-view"><code>{move || runnable.with(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default())}</code></pre>
-                    </Show>
+                    <CodeTab runnable=runnable can_run=can_run on_hand_edit=on_hand_edit/>
                 </Show>
                 <Show when=move || tab.get() == Tab::Versions>
                     <crate::versions::VersionsView versions=versions viewing=viewing on_show=on_show_version on_restore=on_restore/>
                 </Show>
                 <Show when=move || tab.get() == Tab::Console>
-                    <Show when=move || console.with(|c| c.iter().any(|l| l.level == "error"))>
-                        <div class="run-bar">
-                            <button class="send small" data-testid="fix-button" on:click=move |_| {
-                                let errors: Vec<String> = console.with_untracked(|c| {
-                                    c.iter().filter(|l| l.level == "error").map(|l| l.text.clone()).collect()
-                                });
-                                let code = runnable.with_untracked(|r| r.as_ref().map(|r| r.source.clone()).unwrap_or_default());
-                                on_fix.run(kiln_core::protocol::fix_prompt(&errors, &code));
-                            }>"Fix"</button>
-                            <span class="muted">"Sends these errors and the code to the model."</span>
-                        </div>
-                    </Show>
-                    <label class="run-bar muted">
-                        <input type="checkbox" data-testid="auto-fix" prop:checked=move || auto_fix.get() on:change=move |e| {
-                            let on = event_target_checked(&e);
-                            auto_fix.set(on);
-                            browser::save(AUTO_FIX_KEY, if on { "on" } else { "off" });
-                        }/>
-                        {format!(" Fix errors automatically (up to {} tries after each of your messages)", kiln_core::protocol::AUTO_FIX_LIMIT)}
-                    </label>
-                    <ol class="console" data-testid="console-view">
-                        {move || console.get().into_iter().map(|l| view! {
-                            <li class=format!("console-line {}", l.level) data-testid="console-entry">
-                                <span class="level">{l.level}</span>
-                                <span class="text">{l.text}</span>
-                            </li>
-                        }).collect_view()}
-                    </ol>
+                    <ConsoleTab
+                        log=console
+                        rev=console_rev.read_only()
+                        on_fix=Callback::new(move |()| {
+                            if let Some(prompt) = fix_prompt() {
+                                on_fix.run(prompt);
+                            }
+                        })
+                        auto_fix=auto_fix
+                    />
                 </Show>
             </Show>
         </section>

@@ -29,10 +29,9 @@ pub fn has_saved_settings() -> bool {
     browser::load(SETTINGS_KEY).is_some()
 }
 
-fn save_settings(s: &ModelSettings) {
-    if let Ok(json) = serde_json::to_string(s) {
-        browser::save(SETTINGS_KEY, &json);
-    }
+fn save_settings(s: &ModelSettings) -> Result<(), String> {
+    let json = serde_json::to_string(s).map_err(|e| e.to_string())?;
+    browser::save(SETTINGS_KEY, &json)
 }
 
 #[component]
@@ -40,9 +39,14 @@ pub fn SettingsPanel(
     settings: RwSignal<ModelSettings>,
     /// Providers the server calls with its own keys (from `config.json`).
     offered: Signal<Vec<OfferedProvider>>,
+    /// Set while the API key field has the focus: the preview hides the app meanwhile.
+    key_typing: RwSignal<bool>,
 ) -> impl IntoView {
     let key_input = RwSignal::new(String::new());
     let has_key = RwSignal::new(false);
+    // What could not be kept in this browser's storage, said where the person will see it.
+    let save_error = RwSignal::new(None::<String>);
+    on_cleanup(move || key_typing.set(false));
     let models = RwSignal::new(Vec::<String>::new());
     let models_status = RwSignal::new(String::new());
 
@@ -50,7 +54,11 @@ pub fn SettingsPanel(
     Effect::new(move |_| {
         let s = settings.get();
         has_key.set(browser::load(&key_name(&s.provider)).is_some_and(|k| !k.is_empty()));
-        save_settings(&s);
+        if let Err(e) = save_settings(&s) {
+            save_error.set(Some(format!(
+                "These settings could not be kept in this browser ({e}); they last until this tab closes."
+            )));
+        }
     });
 
     let set_provider = move |name: String| {
@@ -74,8 +82,14 @@ pub fn SettingsPanel(
         let provider = settings.with_untracked(|s| s.provider.clone());
         if key.trim().is_empty() {
             browser::remove(&key_name(&provider));
+            save_error.set(None);
         } else {
-            browser::save(&key_name(&provider), key.trim());
+            match browser::save(&key_name(&provider), key.trim()) {
+                Ok(()) => save_error.set(None),
+                Err(e) => save_error.set(Some(format!(
+                    "The key could not be saved in this browser: {e}. It is kept for this tab only; free some space (History → delete old conversations) and save it again."
+                ))),
+            }
         }
         key_input.set(String::new());
         has_key.set(!key.trim().is_empty());
@@ -192,6 +206,8 @@ pub fn SettingsPanel(
                         placeholder=move || if has_key.get() { "saved in this browser (type to replace)" } else { "none saved" }
                         prop:value=move || key_input.get()
                         on:input=move |ev| key_input.set(event_target_value(&ev))
+                        on:focus=move |_| key_typing.set(true)
+                        on:blur=move |_| key_typing.set(false)
                         on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); save_key(); }
                     />
                     <button type="button" class="secondary small" data-testid="settings-save-key" on:click=move |_| save_key()>
@@ -199,6 +215,7 @@ pub fn SettingsPanel(
                     </button>
                 </span>
             </label>
+            {move || save_error.get().map(|e| view! { <p class="warn" role="alert" data-testid="settings-save-error">{e}</p> })}
             <p class="muted" data-testid="settings-note">
                 {move || settings.with(|s| s.protocol().map(browser_note).unwrap_or_default())}
             </p>

@@ -1,0 +1,196 @@
+//! The studio's side of a sandbox runner: the port it talks over, and what the whole page
+//! tells every runner about the person.
+//!
+//! Each run gets a runner frame and a fresh `MessageChannel`: the studio keeps one end and
+//! hands the other to the runner, with a `ToFrame::Run`. Everything that comes back is one
+//! `kiln_core::sandbox::Batch` string at a time, checked and parsed by the core. The studio
+//! never listens to `window` messages, only to the ports it created.
+//!
+//! Focus: the runner judges who moved the keyboard focus into an app from its own user
+//! activation, which needs to know when the person last used the studio; [`use_studio_input`]
+//! tells it (every pointer press, and keys at most every [`KEY_EVERY_MS`]). When the app took
+//! the focus, the studio puts it back where the person was ([`LastFocus::restore`]).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use kiln_core::sandbox::ToFrame;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+/// A studio key press is told to runners at most this often (a press of the pointer always).
+const KEY_EVERY_MS: f64 = 200.0;
+
+/// The live connection to one runner; dropping it closes the port and frees the callback.
+pub struct Connection {
+    port: web_sys::MessagePort,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+}
+
+impl Connection {
+    /// Hands the runner in `frame` one end of a new channel and `run`; every batch it sends
+    /// back goes to `on_batch`. `None` if the frame is gone or refuses.
+    pub fn open(
+        frame: &web_sys::HtmlIFrameElement,
+        run: &ToFrame,
+        mut on_batch: impl FnMut(String) + 'static,
+    ) -> Option<Self> {
+        let target = frame.content_window()?;
+        let channel = web_sys::MessageChannel::new().ok()?;
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                if let Some(data) = e.data().as_string() {
+                    on_batch(data);
+                }
+            });
+        let port = channel.port1();
+        port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let hello = js_sys::Object::new();
+        js_sys::Reflect::set(&hello, &"kiln".into(), &"connect".into()).ok()?;
+        let transfer = js_sys::Array::of1(&channel.port2());
+        // The runner is sandboxed (opaque origin), so no target origin can name it; it was
+        // framed from the sandbox origin a moment ago and cannot have been navigated.
+        target
+            .post_message_with_transfer(&hello, "*", &transfer)
+            .ok()?;
+        let connection = Self {
+            port,
+            _on_message: on_message,
+        };
+        connection.send(run);
+        Some(connection)
+    }
+
+    /// Sends the runner a command.
+    pub fn send(&self, msg: &ToFrame) {
+        if let Ok(json) = serde_json::to_string(msg) {
+            let _ = self.port.post_message(&json.into());
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.port.set_onmessage(None);
+        self.port.close();
+    }
+}
+
+/// Calls `tell(at_ms)` (wall clock) whenever the person presses the pointer anywhere in the
+/// studio, or a key (at most every [`KEY_EVERY_MS`]). Listens in the capture phase, so nothing
+/// in the page can hide an input from it; removed with the calling component.
+pub fn use_studio_input(tell: impl Fn(f64) + 'static) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let tell = Rc::new(tell);
+    let last_key = Rc::new(RefCell::new(f64::NEG_INFINITY));
+    let on_pointer = {
+        let tell = tell.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            tell(js_sys::Date::now());
+        })
+    };
+    let on_key = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+        let now = js_sys::Date::now();
+        let mut last = last_key.borrow_mut();
+        if now - *last >= KEY_EVERY_MS {
+            *last = now;
+            tell(now);
+        }
+    });
+    let listen = |name: &str, f: &Closure<dyn FnMut(web_sys::Event)>| {
+        let _ = document.add_event_listener_with_callback_and_bool(
+            name,
+            f.as_ref().unchecked_ref(),
+            true,
+        );
+    };
+    listen("pointerdown", &on_pointer);
+    listen("keydown", &on_key);
+    let listeners = StoredValue::new_local(Some((document, on_pointer, on_key)));
+    on_cleanup(move || {
+        if let Some((document, on_pointer, on_key)) =
+            listeners.try_update_value(Option::take).flatten()
+        {
+            for (name, f) in [("pointerdown", &on_pointer), ("keydown", &on_key)] {
+                let _ = document.remove_event_listener_with_callback_and_bool(
+                    name,
+                    f.as_ref().unchecked_ref(),
+                    true,
+                );
+            }
+        }
+    });
+}
+
+/// Where the person last was in the studio (the element that last had the focus, other than
+/// an app's frame), so focus an app took can be put back.
+#[derive(Clone, Copy)]
+pub struct LastFocus {
+    element: StoredValue<Option<web_sys::HtmlElement>, LocalStorage>,
+}
+
+impl LastFocus {
+    /// Starts following the focus in the studio; stops with the calling component.
+    pub fn follow() -> Self {
+        let element = StoredValue::new_local(None::<web_sys::HtmlElement>);
+        let this = Self { element };
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return this;
+        };
+        let on_focus =
+            Closure::<dyn FnMut(web_sys::FocusEvent)>::new(move |e: web_sys::FocusEvent| {
+                let target = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(el) = target
+                    && el.dyn_ref::<web_sys::HtmlIFrameElement>().is_none()
+                {
+                    element.set_value(Some(el));
+                }
+            });
+        let _ = document.add_event_listener_with_callback_and_bool(
+            "focusin",
+            on_focus.as_ref().unchecked_ref(),
+            true,
+        );
+        let listener = StoredValue::new_local(Some((document, on_focus)));
+        on_cleanup(move || {
+            if let Some((document, f)) = listener.try_update_value(Option::take).flatten() {
+                let _ = document.remove_event_listener_with_callback_and_bool(
+                    "focusin",
+                    f.as_ref().unchecked_ref(),
+                    true,
+                );
+            }
+        });
+        this
+    }
+
+    /// Puts the focus back where the person was (the prompt box if nowhere yet). After the
+    /// current task: focus moved inside the event that reported the taking does not stick.
+    pub fn restore(self) {
+        let element = self
+            .element
+            .get_value()
+            .filter(|e| e.is_connected())
+            .or_else(|| {
+                web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("prompt"))
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            });
+        let Some(element) = element else {
+            return;
+        };
+        let put_back = Closure::once_into_js(move || {
+            let _ = element.focus();
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w
+                .set_timeout_with_callback_and_timeout_and_arguments_0(put_back.unchecked_ref(), 0);
+        }
+    }
+}
