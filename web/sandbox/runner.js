@@ -207,11 +207,31 @@
   const sink = document.createElement('div');
   sink.tabIndex = -1;
   sink.className = 'sink';
+  // Focus that arrives without a fresh activation is held here (in the sink) for a moment:
+  // WebKit moves the focus on the press and sets the activation only with the click, so a
+  // person's click may show its activation a few milliseconds late. If it does, the focus goes
+  // back to the app as the person's; if not, the app took it. A second taking meanwhile (a
+  // loop) hides the app at once.
+  const SUSPECT_MS = 150;
+  let suspectSince = null;
+  const freshly = (active) => active && activeSince >= studioInputAt;
   setInterval(() => {
     const ua = navigator.userActivation;
     const active = ua ? ua.isActive : true;
     if (active && !wasActive) activeSince = Date.now();
     wasActive = active;
+    if (suspectSince !== null && frame) {
+      if (freshly(active)) {
+        suspectSince = null;
+        if (ejected) { ejected = false; frame.style.display = ''; }
+        givenUntil = Date.now() + 100;
+        try { frame.contentWindow.focus(); } catch (_) {}
+        event({ type: 'focus', by: 'person' });
+      } else if (Date.now() - suspectSince > SUSPECT_MS) {
+        suspectSince = null;
+        event({ type: 'focus', by: 'app' });
+      }
+    }
     const inApp = frame !== null && document.hasFocus() && document.activeElement === frame;
     if (inApp && !wasInApp) {
       if (shade !== null || ejected) {
@@ -219,15 +239,18 @@
         // is stopped.
         frame.remove();
         frame = null;
+        suspectSince = null;
         sink.focus();
         event({ type: 'stopped' });
-      } else if (Date.now() < givenUntil || (active && activeSince >= studioInputAt)) {
+      } else if (Date.now() < givenUntil || freshly(active)) {
         event({ type: 'focus', by: 'person' });
+      } else if (suspectSince === null) {
+        suspectSince = Date.now();
+        sink.focus();
       } else {
         frame.style.display = 'none';
         ejected = true;
         sink.focus();
-        event({ type: 'focus', by: 'app' });
       }
     }
     wasInApp = frame !== null && document.hasFocus() && document.activeElement === frame;
@@ -288,6 +311,8 @@
       frame = document.createElement('iframe');
       frame.setAttribute('sandbox', typeof msg.sandbox === 'string' ? msg.sandbox : 'allow-scripts');
       frame.setAttribute('allow', typeof msg.allow === 'string' ? msg.allow : '');
+      // Firefox wants the older attribute as well before it lets a nested frame go full screen.
+      if (typeof msg.allow === 'string' && msg.allow.startsWith('fullscreen *;')) frame.setAttribute('allowfullscreen', '');
       frame.setAttribute('referrerpolicy', 'no-referrer');
       frame.setAttribute('title', 'Artifact');
       watchLoads(frame);
@@ -300,6 +325,9 @@
       pause(msg.reason.slice(0, 500));
     } else if (msg.type === 'focus') {
       resume();
+    } else if (msg.type === 'probe' && Number.isInteger(msg.ms) && msg.ms > 0 && msg.ms <= 500) {
+      const until = Date.now() + msg.ms;
+      while (Date.now() < until) { /* the probe: this thread, busy */ }
     } else if (msg.type === 'unhide') {
       if (frame && ejected && !shade) { ejected = false; frame.style.display = ''; }
     }

@@ -77,6 +77,29 @@ pub fn remove(key: &str) {
     }
 }
 
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+}
+
+/// A value from this tab's sessionStorage (it outlives a reload, and a crash of the page).
+pub fn session_load(key: &str) -> Option<String> {
+    session_storage().and_then(|s| s.get_item(key).ok().flatten())
+}
+
+/// Keeps a value in this tab's sessionStorage; a refusal only loses a safeguard.
+pub fn session_save(key: &str, value: &str) {
+    if let Some(s) = session_storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// Removes a value from this tab's sessionStorage.
+pub fn session_remove(key: &str) {
+    if let Some(s) = session_storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
 /// Every entry of the studio's own localStorage whose key starts with `prefix`.
 pub fn local_entries(prefix: &str) -> Vec<(String, String)> {
     let Some(s) = local_storage() else {

@@ -12,6 +12,7 @@ mod editor;
 mod frame;
 mod gallery;
 mod history;
+mod history_guard;
 mod idb;
 mod preview;
 mod settings;
@@ -25,5 +26,6 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
+    history_guard::install();
     leptos::mount::mount_to_body(app::App);
 }

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use kiln_core::sandbox::{
     self, AppId, Batch, Consent, ConsoleLog, FocusAction, FocusGuard, FrameBuffer, FromFrame,
-    Health, LineKind, PAUSE_REASON, RunnerEvent, SandboxConfig, ToFrame, Watchdog,
+    Health, LineKind, PAUSE_REASON, PROBE_MS, RunnerEvent, SandboxConfig, Starvation, Starved,
+    ToFrame, Watchdog,
 };
 use kiln_core::studio::{Runnable, download_name};
 use leptos::html::Iframe;
@@ -31,11 +32,19 @@ enum Tab {
     Versions,
 }
 
+/// When the studio looks whether the probe held up its own timers.
+const PROBE_DUE_MS: f64 = 30.0;
+
 /// How long errors are gathered after the first before an automatic fix is sent.
 const AUTO_FIX_SETTLE_MS: u64 = 800;
 
 /// What the Console says when the runner stopped an app for taking the keyboard while paused.
 const STOPPED_FOR_FOCUS: &str = "Kiln stopped this app: it kept taking the keyboard even while paused, so what you type in Kiln could have reached it.";
+
+/// Which app was running, in this tab's sessionStorage: cleared when it stops or the page
+/// goes away normally, so one found on load was running when the page died (a crash, or a
+/// freeze the person ended by reloading) and is not started again without asking.
+const RUNNING_KEY: &str = "kiln.running";
 
 /// What the panel says when an app left its page.
 const NAVIGATED: &str = "This app tried to leave its page (a link, a form or a redirect to another address). The sandbox does not allow that, so the app is no longer running.";
@@ -86,6 +95,37 @@ pub fn Preview(
 
     let run_id = RwSignal::new(0u64);
     let stopped = RwSignal::new(false);
+    // Whether apps share this page's process (probed once, with the first run), how long the
+    // last one froze the page if it did, and an app held back because the page died with it.
+    let shared_process = RwSignal::new(None::<bool>);
+    let probing = StoredValue::new(false);
+    let frozen = RwSignal::new(None::<Starved>);
+    let starvation = StoredValue::new(Starvation::default());
+    let died = StoredValue::new(browser::session_load(RUNNING_KEY).and_then(|s| AppId::parse(&s)));
+    browser::session_remove(RUNNING_KEY);
+    let held_back = RwSignal::new(false);
+    // A page that goes away normally (a reload, a closed tab) did not die with its app.
+    {
+        let on_hide = wasm_bindgen::prelude::Closure::<dyn FnMut()>::new(move || {
+            browser::session_remove(RUNNING_KEY);
+        });
+        if let Some(w) = web_sys::window() {
+            use wasm_bindgen::JsCast;
+            let _ =
+                w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+        }
+        let hook = StoredValue::new_local(Some(on_hide));
+        on_cleanup(move || {
+            if let (Some(f), Some(w)) = (
+                hook.try_update_value(Option::take).flatten(),
+                web_sys::window(),
+            ) {
+                use wasm_bindgen::JsCast;
+                let _ =
+                    w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
+            }
+        });
+    }
     let navigated = RwSignal::new(false);
     let paused = RwSignal::new(false);
     let health = RwSignal::new(Health::Starting);
@@ -93,6 +133,7 @@ pub fn Preview(
     let console_rev = RwSignal::new(0u64);
     let consent = RwSignal::new(Consent::default());
     let watchdog = StoredValue::new_local(Watchdog::new(browser::now_ms()));
+    let last_tick = StoredValue::new(browser::now_ms());
     let focus_guard = StoredValue::new_local(FocusGuard::new(browser::now_ms()));
     // One connection per run still in the page: while a new run loads under the shown one,
     // both are heard (the shown one may still write its data, or take the focus).
@@ -128,6 +169,7 @@ pub fn Preview(
         let Some(r) = runnable.get() else {
             buffer.update_value(FrameBuffer::clear);
             sync_frames();
+            browser::session_remove(RUNNING_KEY);
             return;
         };
         let previous = current_app.get_value();
@@ -140,10 +182,18 @@ pub fn Preview(
         console.set_value(ConsoleLog::default());
         console_rev.update(|n| *n += 1);
         stopped.set(false);
+        frozen.set(None);
         tab.set(Tab::Preview);
         // Consent and data are both read once the store is open, before the app runs.
         let start = move |app: &AppId| {
             consent.set(apps.consent(app));
+            // Held back until the person asks (the page may show the same app more than once
+            // while it opens a conversation).
+            if died.get_value().as_ref() == Some(app) {
+                held_back.set(true);
+                return;
+            }
+            held_back.set(false);
             run_id.update(|n| *n += 1);
         };
         if apps.cached(&r.app).is_some() {
@@ -165,6 +215,7 @@ pub fn Preview(
             return;
         }
         if let Some(r) = runnable.get_untracked() {
+            browser::session_save(RUNNING_KEY, r.app.as_str());
             runs.update_value(|runs| {
                 runs.insert(id, (r, consent.get_untracked()));
             });
@@ -209,12 +260,38 @@ pub fn Preview(
 
     // The watchdog: poll the heartbeat bookkeeping; the frame's own silence is the signal. Not
     // while the app is held out of sight (a hidden frame may be slowed down by the browser).
+    let stop = move || {
+        buffer.update_value(FrameBuffer::clear);
+        sync_frames();
+        stopped.set(true);
+        health.set(Health::Starting);
+        browser::session_remove(RUNNING_KEY);
+    };
     if let Ok(handle) = set_interval_with_handle(
         move || {
+            let now = browser::now_ms();
+            let gap = now - last_tick.get_value();
+            last_tick.set_value(now);
             let watching = runnable.with_untracked(Option::is_some)
                 && !stopped.get_untracked()
-                && !navigated.get_untracked();
+                && !navigated.get_untracked()
+                && !frames.with_untracked(Vec::is_empty);
             if !watching {
+                return;
+            }
+            // Where the app shares this page's process, the page itself was frozen: the app
+            // is stopped now that the page has its turn again (unless the tab was hidden, when
+            // the browser slows timers down on its own).
+            let visible = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| !d.hidden());
+            let starved = (shared_process.get_untracked() == Some(true) && visible)
+                .then(|| starvation.try_update_value(|s| s.tick(now, gap, 250.0)))
+                .flatten()
+                .flatten();
+            if let Some(verdict) = starved {
+                frozen.set(Some(verdict));
+                stop();
                 return;
             }
             if buffer.try_update_value(|b| b.tick(browser::now_ms())) == Some(true) {
@@ -233,14 +310,11 @@ pub fn Preview(
         on_cleanup(move || handle.clear());
     }
 
-    let stop = move || {
-        buffer.update_value(FrameBuffer::clear);
-        sync_frames();
-        stopped.set(true);
-        health.set(Health::Starting);
-    };
     let reload = move || {
         stopped.set(false);
+        frozen.set(None);
+        held_back.set(false);
+        died.set_value(None);
         run_id.update(|n| *n += 1);
     };
 
@@ -354,6 +428,7 @@ pub fn Preview(
         let frame_ref = NodeRef::<Iframe>::new();
         watchdog.set_value(Watchdog::new(browser::now_ms()));
         focus_guard.set_value(FocusGuard::new(browser::now_ms()));
+        starvation.set_value(Starvation::default());
         health.set(Health::Starting);
         navigated.set(false);
         paused.set(false);
@@ -369,6 +444,23 @@ pub fn Preview(
                 }
             });
             if let Some(conn) = opened {
+                // Once per page: does the app's thread stall this page's? (It does in
+                // WebKitGTK, which keeps every frame in the page's process.)
+                if shared_process.get_untracked().is_none() && !probing.get_value() {
+                    probing.set_value(true);
+                    conn.send(&ToFrame::Probe { ms: PROBE_MS });
+                    let sent = browser::now_ms();
+                    leptos::task::spawn_local(async move {
+                        browser::sleep(Duration::from_millis(PROBE_DUE_MS as u64)).await;
+                        let elapsed = browser::now_ms() - sent;
+                        shared_process.set(Some(sandbox::probe_shows_shared_process(
+                            PROBE_DUE_MS,
+                            elapsed,
+                        )));
+                        // The probe's own stall is not the app's.
+                        last_tick.set_value(browser::now_ms());
+                    });
+                }
                 connections.update_value(|c| {
                     c.insert(id, conn);
                 });
@@ -389,6 +481,7 @@ pub fn Preview(
                     src=src
                     sandbox=sandbox::frame_sandbox(&granted)
                     allow=sandbox::frame_allow(&granted)
+                    allowfullscreen=granted.fullscreen
                     referrerpolicy="no-referrer"
                     node_ref=frame_ref
                     on:load=on_load
@@ -420,7 +513,10 @@ pub fn Preview(
         let page = web_sys::window()?.location().href().ok()?;
         let runner = sandbox::resolve_runner(&cfg.runner, &page).ok()?;
         let page_origin = sandbox::Origin::parse(&browser::page_origin()).ok()?;
-        let judged = sandbox::isolation_between(&page_origin, runner.origin());
+        let mut judged = sandbox::isolation_between(&page_origin, runner.origin());
+        if shared_process.get() == Some(true) {
+            judged = judged.weaker(sandbox::Isolation::SharedProcess);
+        }
         let warning = cfg.isolation.weaker(judged).warning()?;
         Some(view! {
             <p class="isolation-note" data-testid="isolation-note">{warning}</p>
@@ -513,7 +609,7 @@ pub fn Preview(
                             <p>"The app is hidden while you type an API key, so no app can see it."</p>
                         </div>
                     </Show>
-                    <Show when=move || stopped.get()>
+                    <Show when=move || stopped.get() && frozen.get().is_none()>
                         <div class="preview-empty" data-testid="preview-stopped">
                             <p class="preview-empty-title">"Stopped"</p>
                             <button class="secondary" data-testid="reload-button" on:click=move |_| reload()>
@@ -524,6 +620,20 @@ pub fn Preview(
                     <For each=move || frames.get() key=|n| *n let:id>
                         {move || frame_view(id)}
                     </For>
+                    <Show when=move || held_back.get()>
+                        <div class="preview-empty" role="alert" data-testid="died-notice">
+                            <p class="preview-empty-title">"Not started"</p>
+                            <p>"This app was running when this page stopped last time (it may hang or use too much memory), so Kiln did not start it again on its own."</p>
+                            <button class="secondary" data-testid="died-run" on:click=move |_| reload()>"Run it"</button>
+                        </div>
+                    </Show>
+                    <Show when=move || frozen.get().is_some()>
+                        <div class="preview-empty" role="alert" data-testid="frozen-overlay">
+                            <p class="preview-empty-title">"Stopped"</p>
+                            <p>{move || frozen.get().map(Starved::describe)}</p>
+                            <button class="secondary" data-testid="frozen-reload" on:click=move |_| reload()>"Run again"</button>
+                        </div>
+                    </Show>
                     <Show when=move || navigated.get() && !stopped.get()>
                         <div class="hung" role="alert" data-testid="navigated-overlay">
                             <p class="preview-empty-title">"This app left its page"</p>
@@ -545,7 +655,7 @@ pub fn Preview(
                     </Show>
                 </div>
                 <Show when=move || paused.get() && tab.get() == Tab::Preview>
-                    <p class="muted" role="status" data-testid="app-paused">"Paused: the keyboard went into the app without a click in it. Press Resume in the app to use it again."</p>
+                    <p class="muted" role="status" data-testid="app-paused">"Paused: the keyboard went into the app without a click Kiln could see. Press Resume in the app to use it again."</p>
                 </Show>
                 <Show when=move || tab.get() == Tab::Code>
                     <CodeTab runnable=runnable can_run=can_run on_hand_edit=on_hand_edit/>

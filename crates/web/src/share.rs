@@ -83,7 +83,9 @@ pub fn clear_address() {
         && let Ok(history) = w.history()
     {
         let path = w.location().pathname().unwrap_or_else(|_| "/".to_owned());
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+        // The entry's state stays (it may be the history guard's).
+        let state = history.state().unwrap_or(wasm_bindgen::JsValue::NULL);
+        let _ = history.replace_state_with_url(&state, "", Some(&path));
     }
 }
 

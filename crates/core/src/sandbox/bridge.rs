@@ -177,6 +177,9 @@ pub enum ToFrame {
     /// The person asked, from the studio, to use the app with the keyboard (its "Use the app"
     /// button): resume it if paused, and give it the focus as the person's.
     Focus,
+    /// Keep this page's thread busy for `ms` (see `sandbox::PROBE_MS`): whether the studio's
+    /// own timers stall meanwhile tells whether the app shares its process.
+    Probe { ms: u32 },
 }
 
 /// Why a batch was dropped.

@@ -18,7 +18,7 @@ use super::FocusBy;
 pub const LOAD_GRACE_MS: f64 = 3_000.0;
 
 /// What the Resume panel over a paused app says.
-pub const PAUSE_REASON: &str = "The keyboard went into this app without a click in it, so Kiln paused it: what you type stays in Kiln. The app is still running; press Resume to use it.";
+pub const PAUSE_REASON: &str = "The keyboard went into this app without a click Kiln could see (the app may have taken it), so it is paused: what you type stays in Kiln. The app is still running; press Resume to use it.";
 
 /// What the studio does about focus that went into the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -55,7 +55,13 @@
   };
   const text = (v) => {
     if (typeof v === 'string') return v;
-    if (v instanceof Error) return v.stack || String(v);
+    if (v instanceof Error) {
+      // Chromium's stack starts with "Name: message"; Firefox's and WebKit's have only the
+      // frames, so the message is put first when the stack lacks it.
+      const head = String(v);
+      const stack = typeof v.stack === 'string' ? v.stack : '';
+      return stack.startsWith(head) ? stack : (stack ? `${head}\n${stack}` : head);
+    }
     try { return stringify(v) ?? String(v); } catch (_) { return String(v); }
   };
   const refused = (what) => send({ type: 'refused', what: String(what).slice(0, 2000) });
@@ -65,10 +71,14 @@
     // Past the budget a line is counted, not formatted, and not given to the browser's own
     // console either: a logging loop must not cost the studio (or the developer tools) more
     // than the budget.
+    // A line longer than 8,000 characters is cut for the browser's console as well: some
+    // engines copy every console argument into other processes (and to developer tools).
     console[level] = (...args) => {
       if (msgs.length < LINES) {
-        send({ type: 'console', level, text: args.map(text).join(' ').slice(0, 8000) });
-        orig(...args);
+        const line = args.map(text).join(' ');
+        send({ type: 'console', level, text: line.slice(0, 8000) });
+        if (line.length <= 8000) orig(...args);
+        else orig(`${line.slice(0, 8000)} …[cut]`);
       } else {
         dropped += 1;
         soon();

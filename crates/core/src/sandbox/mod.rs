@@ -30,7 +30,10 @@ pub use identity::AppId;
 pub use location::{LocationError, RunnerBase, resolve_runner};
 pub use origin::{Origin, OriginError};
 pub use storage::{ArtifactStorage, STORAGE_QUOTA_BYTES, StorageError};
-pub use watchdog::{HUNG_AFTER_MS, Health, NO_START_AFTER_MS, Watchdog};
+pub use watchdog::{
+    BUSY_LIMIT_MS, BUSY_WINDOW_MS, FROZE_AFTER_MS, HUNG_AFTER_MS, Health, NO_START_AFTER_MS,
+    PROBE_MS, Starvation, Starved, Watchdog, probe_shows_shared_process,
+};
 
 /// What an artifact asks for, or what the person has allowed it, beyond the default.
 ///
@@ -122,8 +125,10 @@ pub fn frame_sandbox(consent: &Consent) -> String {
 /// geolocation, payment, USB and the like; full screen only when the person allowed it, since
 /// an app in full screen puts Kiln's own controls out of sight (Esc still leaves).
 pub fn frame_allow(consent: &Consent) -> String {
+    // `*`, not the default `'src'`: the frame's document has an opaque origin, which Firefox
+    // does not take for the `src` URL's (measured: "fullscreen" alone leaves it refused there).
     let fullscreen = if consent.fullscreen {
-        "fullscreen"
+        "fullscreen *"
     } else {
         "fullscreen 'none'"
     };
@@ -230,15 +235,20 @@ pub enum Isolation {
     /// the studio's storage or keys, but it shares the studio's process and a hang can freeze
     /// the page.
     SameOrigin,
+    /// Measured in the page, whatever the origins: this browser runs the app in the studio's
+    /// own process (WebKitGTK does, even across sites), so while the app's script runs nothing
+    /// of the studio does, and an app that eats memory can take the page down.
+    SharedProcess,
 }
 
 impl Isolation {
     /// The weaker of two judgements.
     pub fn weaker(self, other: Self) -> Self {
         let rank = |i: Self| match i {
-            Self::SeparateSite => 2,
-            Self::SameSite => 1,
-            Self::SameOrigin => 0,
+            Self::SeparateSite => 3,
+            Self::SameSite => 2,
+            Self::SameOrigin => 1,
+            Self::SharedProcess => 0,
         };
         if rank(other) < rank(self) {
             other
@@ -258,6 +268,12 @@ impl Isolation {
             Self::SameOrigin => Some(
                 "Weaker isolation: this deployment has no separate sandbox origin. Apps still \
                  cannot read this page's keys or storage, but a hung app can freeze the page.",
+            ),
+            Self::SharedProcess => Some(
+                "Weaker isolation: this browser runs apps in the same process as this page. Apps \
+                 still cannot read its keys or storage, but while an app hangs the page is frozen \
+                 too (Kiln stops it as soon as it can), and one that eats memory can crash it. \
+                 Your conversation is saved.",
             ),
         }
     }
@@ -454,7 +470,7 @@ mod tests {
             assert!(flags.contains("allow-scripts"));
         }
         assert!(frame_allow(&Consent::default()).starts_with("fullscreen 'none';"));
-        assert!(frame_allow(&all).starts_with("fullscreen;"));
+        assert!(frame_allow(&all).starts_with("fullscreen *;"));
         assert!(frame_allow(&all).contains("camera 'none'"));
         assert!(!frame_sandbox(&Consent::default()).contains("allow-popups"));
         assert!(!frame_sandbox(&Consent::default()).contains("allow-downloads"));
@@ -569,6 +585,15 @@ mod tests {
     #[test]
     fn only_weaker_isolation_warns() {
         assert!(Isolation::SeparateSite.warning().is_none());
+        assert_eq!(
+            Isolation::SameOrigin.weaker(Isolation::SharedProcess),
+            Isolation::SharedProcess
+        );
+        assert!(
+            Isolation::SharedProcess
+                .warning()
+                .is_some_and(|w| w.contains("same process"))
+        );
         assert!(Isolation::SameSite.warning().is_some());
         assert!(
             Isolation::SameOrigin
