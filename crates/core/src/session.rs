@@ -19,7 +19,7 @@ use crate::provider::{
     ProviderError, RequestError, StopReason, StreamDecoder, StreamEvent, Usage,
 };
 use crate::sandbox::AppId;
-use crate::studio::{Runnable, content_key, display_title, runnable_html};
+use crate::studio::{Runnable, display_title, runnable_html};
 
 /// Which model to talk to. The API key is not here: it is kept and sent by the edge only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -479,12 +479,13 @@ impl Turn {
             .zip(&report.versions)
             .rev()
             .find_map(|(a, r)| {
-                let key =
-                    a.id.clone()
-                        .unwrap_or_else(|| format!("{}-{}", r.id, content_key(&self.prompt)));
+                // Keyed and named by the artifact's id in the set, as it will be once the turn
+                // is kept ([`runnable_of_version`]): its versions are found by it, and what the
+                // app stores while the reply ends, and what it was allowed, are still its own
+                // after a reload.
                 runnable_html(a).map(|html| Runnable {
-                    app: AppId::in_conversation(conversation, &key),
-                    key,
+                    app: AppId::in_conversation(conversation, &r.id),
+                    key: r.id.clone(),
                     title: display_title(a),
                     kind: a.kind,
                     source: a.content.clone(),
@@ -571,6 +572,20 @@ mod tests {
         let done = turn.live("conv").unwrap();
         assert!(done.complete && done.html.contains("let n = 0"));
         assert_eq!(turn.reply(), APP.concat());
+        // Reopened from the kept conversation, the app is the same app (its data and consent
+        // go with it).
+        let mut session = session;
+        session.commit(turn);
+        let (id, n) = session.shown_artifact(None).unwrap();
+        let v = session.artifacts().get(&id).unwrap().version(n).unwrap();
+        let reopened = crate::studio::runnable_of_version("conv", &id, v).unwrap();
+        assert_eq!((&reopened.app, &reopened.key), (&done.app, &done.key));
+        assert_ne!(
+            reopened.app,
+            crate::studio::runnable_of_version("other", &id, v)
+                .unwrap()
+                .app
+        );
     }
 
     #[test]
