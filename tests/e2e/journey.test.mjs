@@ -3,6 +3,7 @@
 // reload that keeps the conversation, and a share link opened by a fresh profile.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, VIEWPORTS } from './harness.mjs';
 import {
   configure, count, ENGINES, launchEngine, openStudio, send, shown, text, until, value,
@@ -22,6 +23,12 @@ after(async () => {
   await replay?.close();
   await server?.stop();
 });
+
+/** Waits until one app frame is left (a new run loads under the one shown, then replaces it). */
+async function settled(page) {
+  await sleep(200);
+  await until(async () => (await count(page, 'artifact-frame')) === 1, 'one app frame', 10_000);
+}
 
 // The replies the "model" (replay's verbatim models) writes: a counter, long enough to stream
 // for a few seconds, then an edit to it.
@@ -76,6 +83,9 @@ for (const name of ENGINES) {
         await until(async () => /^Receiving/.test(await text(page, 'status') ?? '')
           && (await count(page, 'artifact-frame')) > 0, 'the app running while the reply streams', 20_000);
         await waitForStatus(page, /^Done\./, 30_000);
+        // The finished reply runs afresh under the streamed one; the click goes to the app
+        // that stays (measured: on WebKit a click could land in the one being replaced).
+        await settled(page);
         await waitForConsole(page, 'counter v1');
         await page.artifactClick('#inc');
         await waitForConsole(page, 'count 1');
@@ -85,6 +95,7 @@ for (const name of ENGINES) {
         await send(page, EDIT);
         await until(async () => (await count(page, 'turn-user')) === 2, 'the second turn');
         await waitForStatus(page, /^Done\./);
+        await settled(page);
         await waitForConsole(page, 'counter v2');
         await page.artifactClick('#inc');
         await waitForConsole(page, 'count 2');
