@@ -62,6 +62,9 @@ describe('history', () => {
       // The refused edit goes back once; the rewrite counts by two.
       for (let i = 0; i < 200 && (await page.getByTestId('turn-user').count()) < 3; i += 1) await page.waitForTimeout(50);
       await waitForStatus(page, /^Done\./);
+      // The message Kiln sent for the refused edit is drawn as Kiln's step, not the person's.
+      assert.equal(await page.getByTestId('kiln-step').count(), 1);
+      assert.match(await page.getByTestId('kiln-step').innerText(), /did not apply/);
       await page.getByTestId('tab-versions').click();
       assert.equal(await page.getByTestId('versions-count').innerText(), '2');
       const cards = await page.getByTestId('artifact-card').allInnerTexts();
@@ -76,7 +79,8 @@ describe('history', () => {
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=turn-user]').length === 3);
       const asked = await page.getByTestId('turn-user').allInnerTexts();
       assert.deepEqual(asked.slice(0, 2), ['a counter', 'count by two']);
-      assert.match(asked[2], /^Your edit was not applied/);
+      // Kiln's own message, labelled as Kiln's step.
+      assert.match(asked[2], /^Kiln: the model's edit did not apply[^\n]*\nYour edit was not applied/);
       assert.match(await page.getByTestId('turn-model').first().innerText(), /Here is your counter\./);
       assert.equal(await page.getByTestId('artifact-card').count(), 3);
       await waitForStatus(page, /^Opened “Counter”\./);

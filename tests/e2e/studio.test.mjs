@@ -1,7 +1,7 @@
 // The studio's first screen, through the real UI in headless Chromium.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, problems, startServer, VIEWPORTS, withPage } from './harness.mjs';
+import { launchBrowser, problems, runArtifact, startServer, VIEWPORTS, withPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -90,9 +90,14 @@ describe('studio first screen', () => {
           // Side by side: the conversation on the left, the preview on the right.
           assert.ok(input.x + input.width <= preview.x, 'prompt and preview overlap');
         } else {
-          // Stacked: the preview above the prompt, both full width.
-          assert.ok(preview.y + preview.height <= input.y, 'preview is not above the prompt');
+          // Stacked, full width: with nothing to preview yet the prompt comes first, on the
+          // first screen; once an app runs, the app comes first.
+          assert.ok(input.y + input.height <= preview.y, 'the prompt is not above the empty preview');
+          assert.ok(input.y + input.height <= viewport.height, 'the prompt is below the first screen');
           assert.ok(input.width >= viewport.width * 0.8, `prompt is only ${input.width}px wide`);
+          await runArtifact(page, '<!DOCTYPE html><title>Dots</title><p>dots</p>');
+          const [shown, prompt] = [await box('preview-panel'), await box('prompt-input')];
+          assert.ok(shown.y + shown.height <= prompt.y, 'the running app is not above the prompt');
         }
       });
     });
@@ -124,6 +129,38 @@ describe('taking the app away', () => {
       const standalone = await page.context().newPage();
       await standalone.goto(`file://${file}`);
       assert.equal(await standalone.locator('#p').innerText(), 'made in kiln and running');
+    });
+  });
+});
+
+describe('on a phone', () => {
+  /** Whether the element is wholly inside the viewport. */
+  const inView = (page, testid) => page.getByTestId(testid).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0;
+  });
+
+  test('a first visit shows the prompt box on the first screen', async () => {
+    await withPage(browser, 'phone-first-screen', VIEWPORTS.phone, async (page) => {
+      await openStudio(page);
+      assert.equal(await page.evaluate(() => window.scrollY), 0);
+      assert.ok(await inView(page, 'prompt-input'), 'the prompt box is below the first screen');
+      assert.ok(await inView(page, 'send-button'), 'Send is below the first screen');
+    });
+  });
+
+  test('Share, pressed with the page scrolled down, opens where it can be seen', async () => {
+    await withPage(browser, 'phone-share', VIEWPORTS.phone, async (page) => {
+      await openStudio(page);
+      await runArtifact(page, '<!DOCTYPE html><title>Dots</title><p>dots</p>');
+      await page.getByTestId('share-button').scrollIntoViewIfNeeded();
+      await page.evaluate(() => window.scrollBy(0, 200));
+      await page.getByTestId('share-button').click();
+      await page.getByTestId('share-dialog').waitFor({ state: 'visible', timeout: 10_000 });
+      await page.waitForFunction(() => {
+        const r = document.querySelector('[data-testid="share-dialog"]').getBoundingClientRect();
+        return r.top >= 0 && r.top < window.innerHeight;
+      }, null, { timeout: 5_000 });
     });
   });
 });

@@ -8,6 +8,7 @@ pub mod artifact;
 pub mod deploy;
 pub mod diff;
 pub mod edit;
+pub mod ending;
 pub mod eval;
 pub mod extract;
 pub mod history;

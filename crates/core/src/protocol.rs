@@ -237,10 +237,36 @@ pub const CONTINUE_PROMPT: &str = "Your last reply was cut off before the artifa
 Write the complete artifact again, from its first line to its last, in one block, with the same \
 id and any changes you were making.";
 
+/// Which of Kiln's own messages `text` is, as the conversation labels it: the studio wrote
+/// it (after a refused edit, for Fix, for Continue), so it is not drawn as the person's words.
+pub fn kiln_step(text: &str) -> Option<&'static str> {
+    if text.starts_with("Your edit was not applied (") {
+        Some("Kiln: the model's edit did not apply, so Kiln asked for the whole app again")
+    } else if text.starts_with("The app shows these errors when it runs:") {
+        Some("Kiln: sent the app's errors to the model, asking for a fix")
+    } else if text == CONTINUE_PROMPT {
+        Some("Kiln: the reply was cut off, so Kiln asked for the whole app again")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::edit::EditError;
+
+    #[test]
+    fn kilns_own_messages_are_told_from_the_persons() {
+        assert!(kiln_step(CONTINUE_PROMPT).is_some());
+        assert!(kiln_step(&fix_prompt(&["ReferenceError: x".to_owned()], "x")).is_some());
+        let refused = EditRejection::UnknownId {
+            id: "counter".to_owned(),
+        };
+        assert!(kiln_step(&edit_feedback(&refused)).is_some_and(|l| l.contains("did not apply")));
+        assert_eq!(kiln_step("a counter"), None);
+        assert_eq!(kiln_step("Your edit was great"), None);
+    }
 
     #[test]
     fn feedback_names_the_artifact_and_the_reason() {

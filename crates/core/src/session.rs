@@ -453,9 +453,9 @@ impl Turn {
     /// runs (content so far), otherwise the newest runnable artifact of this reply. Its app
     /// identity is the artifact's within `conversation`.
     pub fn live(&self, conversation: &str) -> Option<Runnable> {
-        // A plain fence is a candidate until it closes; an HTML or SVG one is worth showing
-        // while it streams all the same.
-        if let Some(p) = self.extractor.current() {
+        // A plain fence is a candidate until it closes: one to look at is shown while it
+        // streams all the same, code only once it is past the size of a snippet.
+        if let Some(p) = self.extractor.current().filter(|p| p.worth_previewing()) {
             let mut artifact = p.artifact.clone();
             artifact.content.push_str(p.tail);
             if let Some(html) = runnable_html(&artifact) {
@@ -586,6 +586,25 @@ mod tests {
                 .unwrap()
                 .app
         );
+    }
+
+    #[test]
+    fn a_short_snippet_is_never_the_preview() {
+        let session = Session::new();
+        let prompt = Prompt::parse("fibonacci in python").unwrap();
+        let mut turn = session.begin(&openai(), &prompt).unwrap();
+        let reply = [
+            "Like this:\n\n```python\ndef fi",
+            "b(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
+            "```\n\nDone.",
+        ];
+        let stream = sse(&reply, true);
+        let (a, b) = stream.split_at(stream.find("\n\n").unwrap() + 2);
+        turn.feed(a.as_bytes());
+        assert!(turn.live("conv").is_none());
+        turn.feed(b.as_bytes());
+        assert_eq!(turn.finish(), Ending::Complete);
+        assert!(turn.live("conv").is_none());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use crate::artifact::{ArtifactKind, ArtifactSet};
 use crate::extract::{Event, Extractor};
+use crate::studio::{UNTITLED_APP, display_title};
 
 /// A card standing for an artifact or an edit in the reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,12 +194,27 @@ impl ReplyView {
                     }));
                 }
                 Event::Closed {
-                    id, kind, complete, ..
+                    index,
+                    id,
+                    kind,
+                    complete,
+                    ..
                 } => {
+                    // An untitled artifact is named as the preview and History name it (an
+                    // html page's own <title>), not by its id.
+                    let named = self
+                        .extractor
+                        .artifacts()
+                        .get(*index)
+                        .map(display_title)
+                        .filter(|t| t != UNTITLED_APP);
                     self.end_card(|card| {
                         card.id = Some(id.clone());
                         card.kind = *kind;
                         card.complete = *complete;
+                        if card.title.is_none() {
+                            card.title = named;
+                        }
                     });
                     line_used = true;
                 }
@@ -307,6 +323,21 @@ mod tests {
         );
         assert_eq!(segments[2], prose("Done.\n"));
         assert_eq!(segments.len(), 3);
+        // No <title>: the card falls back to the id.
+        assert_eq!(card.label(), "html-1");
+    }
+
+    #[test]
+    fn an_untitled_page_card_is_named_by_its_own_title() {
+        let reply = "Here:\n```html\n<!DOCTYPE html>\n<html><head><title>Pomodoro</title></head>\n<body>25:00</body></html>\n```\n";
+        let segments = view(reply);
+        let Segment::Card(card) = &segments[1] else {
+            panic!("{segments:?}")
+        };
+        assert_eq!(
+            (card.label(), card.id.as_deref()),
+            ("Pomodoro".to_owned(), Some("html-1"))
+        );
     }
 
     #[test]

@@ -7,13 +7,14 @@
 
 use kiln_core::artifact::Artifact;
 use kiln_core::deploy::{ClientConfig, is_server_proxy};
+use kiln_core::ending::{Delivery, Notice, Remedy, turn_notice};
 use kiln_core::history::{
     Conversation, Summary, export, export_file_name, parse_export, plan_import, read_records,
     upsert,
 };
 use kiln_core::markdown::to_safe_html;
 use kiln_core::prompt::{Prompt, PromptError};
-use kiln_core::protocol::{AutoFix, CONTINUE_PROMPT};
+use kiln_core::protocol::{AutoFix, CONTINUE_PROMPT, kiln_step};
 use kiln_core::provider::{RetryDecision, RetryPolicy};
 use kiln_core::session::{Ending, ModelSettings, Session, Turn, preview_due};
 use kiln_core::share::SharedArtifact;
@@ -56,6 +57,18 @@ enum Status {
     Waiting,
     Streaming,
     Ended(String),
+    /// How a turn (or an attempt to start one) ended, problems drawn as such.
+    Notice(Notice),
+}
+
+impl Status {
+    fn is_problem(&self) -> bool {
+        match self {
+            Status::Invalid(_) | Status::Paste(_) => true,
+            Status::Notice(n) => n.problem,
+            _ => false,
+        }
+    }
 }
 
 /// One turn of the conversation. The text is a signal of its own, so a streamed chunk updates
@@ -324,16 +337,18 @@ pub fn App() -> impl IntoView {
             .filter(|k| !k.is_empty());
         if key.is_none() && s.needs_key() {
             show_settings.set(true);
-            return set_status.set(Status::Ended(format!(
+            return set_status.set(Status::Notice(Notice::problem(format!(
                 "Add an API key for {} in the Model settings (it stays in this browser), or choose a local model.",
                 s.provider
-            )));
+            ))));
         }
         let started = match session.with_value(|sess| sess.begin(&s, &prompt)) {
             Ok(t) => t,
             Err(e) => {
                 show_settings.set(true);
-                return set_status.set(Status::Ended(format!("Check the model settings: {e}.")));
+                return set_status.set(Status::Notice(Notice::problem(format!(
+                    "Check the model settings: {e}."
+                ))));
             }
         };
         let Ok(controller) = web_sys::AbortController::new() else {
@@ -365,6 +380,9 @@ pub fn App() -> impl IntoView {
         streaming.set(true);
         set_status.set(Status::Waiting);
 
+        // What the preview showed before this turn: it comes back if all the turn previewed
+        // was a candidate that ended up discarded as a snippet.
+        let shown_before = runnable.get_untracked();
         leptos::task::spawn_local(async move {
             let mut last_preview: Option<f64> = None;
             let live_scope = conversation_id.clone();
@@ -448,39 +466,24 @@ pub fn App() -> impl IntoView {
             let finished = turn.try_update_value(|t| t.take()).flatten();
             if let Some(mut t) = finished {
                 let ending = t.finish();
-                if let Some(r) = t.live(&conversation_id) {
-                    viewing.set(None);
-                    model_key.set_value(Some(r.key.clone()));
-                    set_runnable.set(Some(r));
+                match t.live(&conversation_id) {
+                    Some(r) => {
+                        viewing.set(None);
+                        model_key.set_value(Some(r.key.clone()));
+                        set_runnable.set(Some(r));
+                    }
+                    None if last_preview.is_some() => set_runnable.set(shown_before),
+                    None => {}
                 }
                 let partial = !t.reply().is_empty();
-                can_continue.set(
-                    partial
-                        && matches!(
-                            (&result, &ending),
-                            (Err(TransportError::Network(_)), _)
-                                | (Ok(()), Ending::Dropped | Ending::Cut(_))
-                        ),
-                );
-                let message = match (&result, &ending) {
-                    (Err(TransportError::Aborted), _) => {
-                        "Stopped. What arrived is kept.".to_owned()
-                    }
-                    (Err(TransportError::Provider(e)), _) => {
-                        format!("{e}. What to do: {}.", e.kind.advice())
-                    }
-                    (Err(e @ TransportError::Network(_)), _) => {
-                        if t.reply().is_empty() {
-                            format!(
-                                "{e}. Check the base URL, and that the server allows this page (CORS)."
-                            )
-                        } else {
-                            format!("{e}. What arrived is kept.")
-                        }
-                    }
-                    (Ok(()), Ending::Complete) => "Done.".to_owned(),
-                    (Ok(()), other) => other.describe(),
+                let delivery = match &result {
+                    Ok(()) => Delivery::Finished,
+                    Err(TransportError::Aborted) => Delivery::Stopped,
+                    Err(TransportError::Network(m)) => Delivery::Network(m.clone()),
+                    Err(TransportError::Provider(e)) => Delivery::Provider(e.clone()),
                 };
+                let notice = turn_notice(&delivery, &ending, t.reply().chars().count());
+                can_continue.set(partial && notice.remedy == Some(Remedy::Continue));
                 let repair = matches!((&result, &ending), (Ok(()), Ending::Complete))
                     .then(|| t.repair_prompt())
                     .flatten();
@@ -526,7 +529,7 @@ pub fn App() -> impl IntoView {
                         "The model's edit did not apply again; the previous version is kept. Ask again in other words, or ask for the whole app."
                             .to_owned(),
                     )),
-                    None => set_status.set(Status::Ended(message)),
+                    None => set_status.set(Status::Notice(notice)),
                 }
             }
             progress.update(|p| p.now_ms = browser::now_ms());
@@ -931,9 +934,19 @@ pub fn App() -> impl IntoView {
                     <ol class="conversation" data-testid="conversation">
                         <For each=move || conversation.get() key=|e| e.id let:e>
                             {if e.user {
-                                view! {
-                                    <li class="turn user" data-testid="turn-user">{move || e.text.get()}</li>
-                                }.into_any()
+                                // Kiln's own messages (a refused edit, Fix, Continue) are
+                                // labelled as Kiln's step, not drawn as the person's words.
+                                match e.text.with_untracked(|t| kiln_step(t)) {
+                                    Some(label) => view! {
+                                        <li class="turn user kiln-step" data-testid="turn-user">
+                                            <span class="step-label" data-testid="kiln-step">{label}</span>
+                                            <span class="step-text">{move || e.text.get()}</span>
+                                        </li>
+                                    }.into_any(),
+                                    None => view! {
+                                        <li class="turn user" data-testid="turn-user">{move || e.text.get()}</li>
+                                    }.into_any(),
+                                }
                             } else {
                                 view! {
                                     <li class="turn model" data-testid="turn-model">
@@ -987,7 +1000,11 @@ pub fn App() -> impl IntoView {
                             }
                         ></textarea>
                         <div class="composer-row">
-                            <p class="status" data-testid="status" role="status">
+                            <p
+                                class=move || if status.with(Status::is_problem) { "status problem" } else { "status" }
+                                data-testid="status"
+                                role="status"
+                            >
                                 {move || match status.get() {
                                     Status::Idle => String::new(),
                                     Status::Invalid(e) => format!("Cannot send: {e}."),
@@ -996,8 +1013,20 @@ pub fn App() -> impl IntoView {
                                     Status::Waiting => format!("Waiting for the first token… {}", progress.get().line()),
                                     Status::Streaming => format!("Receiving… {}", progress.get().line()),
                                     Status::Ended(m) => m,
+                                    Status::Notice(n) => n.text,
                                 }}
+                                {move || status.with(|s| match s {
+                                    Status::Notice(Notice { detail: Some(d), .. }) => Some(view! {
+                                        <span class="status-detail" data-testid="status-detail">{d.clone()}</span>
+                                    }),
+                                    _ => None,
+                                })}
                             </p>
+                            <Show when=move || status.with(|s| matches!(s, Status::Notice(Notice { remedy: Some(Remedy::OpenSettings), .. })))>
+                                <button type="button" class="secondary" data-testid="status-open-settings" on:click=move |_| show_settings.set(true)>
+                                    "Open Model settings"
+                                </button>
+                            </Show>
                             <Show when=move || can_continue.get() && !streaming.get()>
                                 <button type="button" class="secondary" data-testid="continue-button" on:click=move |_| {
                                     set_draft.set(CONTINUE_PROMPT.to_owned());
@@ -1021,7 +1050,7 @@ pub fn App() -> impl IntoView {
                                 }
                             >
                                 <button type="button" class="send" data-testid="stop-generation" on:click=stop>
-                                    "Stop"
+                                    "Stop reply"
                                 </button>
                             </Show>
                         </div>

@@ -544,7 +544,7 @@ pub fn Preview(
     };
 
     view! {
-        <section class="preview" aria-label="Artifact" data-testid="preview-panel">
+        <section class="preview" class:idle=move || runnable.with(Option::is_none) aria-label="Artifact" data-testid="preview-panel">
             <Show
                 when=move || runnable.with(Option::is_some)
                 fallback=|| view! {
@@ -580,7 +580,7 @@ pub fn Preview(
                         });
                     }>"Download"</button>
                     <button class="secondary small" data-testid="full-screen" title="Show the app full screen (Esc leaves)" on:click=full_screen>"Full screen"</button>
-                    <button class="secondary small" data-testid="stop-button" on:click=move |_| stop()>"Stop"</button>
+                    <button class="secondary small" data-testid="stop-button" on:click=move |_| stop()>"Stop app"</button>
                 </div>
                 {isolation_note}
                 {apps_message}

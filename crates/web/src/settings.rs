@@ -162,7 +162,7 @@ pub fn SettingsPanel(
                 >
                     {Protocol::ALL
                         .iter()
-                        .map(|p| view! { <option value=p.name()>{p.name()}</option> })
+                        .map(|p| view! { <option value=p.name()>{p.label()}</option> })
                         .collect_view()}
                 </select>
             </label>
@@ -178,10 +178,12 @@ pub fn SettingsPanel(
                     on:change=move |ev| settings.update(|s| s.base_url = event_target_value(&ev).trim().to_owned())
                 />
             </label>
-            <label>
-                "Model"
+            // The buttons sit beside the labels, not in them: a label's name is its whole text.
+            <div class="field">
+                <label for="kiln-settings-model">"Model"</label>
                 <span class="row">
                     <input
+                        id="kiln-settings-model"
                         data-testid="settings-model"
                         list="kiln-models"
                         prop:value=move || settings.with(|s| s.model.clone())
@@ -195,11 +197,12 @@ pub fn SettingsPanel(
                     {move || models.get().into_iter().map(|m| view! { <option value=m></option> }).collect_view()}
                 </datalist>
                 <span class="muted" data-testid="settings-models-status">{move || models_status.get()}</span>
-            </label>
-            <label>
-                "API key"
+            </div>
+            <div class="field">
+                <label for="kiln-settings-api-key">"API key"</label>
                 <span class="row">
                     <input
+                        id="kiln-settings-api-key"
                         data-testid="settings-api-key"
                         type="password"
                         autocomplete="off"
@@ -214,7 +217,7 @@ pub fn SettingsPanel(
                         "Save key"
                     </button>
                 </span>
-            </label>
+            </div>
             {move || save_error.get().map(|e| view! { <p class="warn" role="alert" data-testid="settings-save-error">{e}</p> })}
             <p class="muted" data-testid="settings-note">
                 {move || settings.with(|s| s.protocol().map(browser_note).unwrap_or_default())}

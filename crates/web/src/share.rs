@@ -239,8 +239,16 @@ pub fn ShareDialog(
         }
     };
     let close = on_close;
+    // The panel opens at the top of the page: brought into view, so that on a phone scrolled
+    // down to the app, pressing Share visibly does something.
+    let panel = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = panel.get() {
+            el.scroll_into_view_with_bool(true);
+        }
+    });
     view! {
-        <div class="share-dialog" role="dialog" aria-label="Share" data-testid="share-dialog">
+        <div class="share-dialog" role="dialog" aria-label="Share" data-testid="share-dialog" node_ref=panel>
             {move || match link.get() {
                 Ok(l) => {
                     let len = l.len();

@@ -113,7 +113,7 @@ pub(crate) fn decide(lang: FenceLang, content: &str) -> Option<ArtifactKind> {
     }
 }
 
-fn non_blank_lines(content: &str) -> usize {
+pub(crate) fn non_blank_lines(content: &str) -> usize {
     content.lines().filter(|l| !l.trim().is_empty()).count()
 }
 

@@ -195,6 +195,26 @@ pub struct Partial<'a> {
     pub tail: &'a str,
 }
 
+impl Partial<'_> {
+    /// Whether a live preview should show this artifact yet. A candidate that is something to
+    /// look at (html, svg, react, mermaid) is shown at once; a code or markdown one only once it
+    /// is past the size rule ([`SUBSTANTIAL_LINES`]), since a short snippet will be discarded
+    /// as prose when it closes and its preview would be a broken half-program meanwhile.
+    pub fn worth_previewing(&self) -> bool {
+        if !self.candidate {
+            return true;
+        }
+        match self.artifact.kind {
+            ArtifactKind::Code | ArtifactKind::Markdown => {
+                classify::non_blank_lines(&self.artifact.content)
+                    + usize::from(!self.tail.trim().is_empty())
+                    >= SUBSTANTIAL_LINES
+            }
+            _ => true,
+        }
+    }
+}
+
 /// Which marker ends a wrapped artifact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Closer {
@@ -1199,6 +1219,24 @@ mod tests {
         assert!(p.candidate);
         ex.feed("lo</h1>\n``");
         assert_eq!(ex.current().unwrap().tail, "");
+    }
+
+    #[test]
+    fn a_code_candidate_is_previewed_only_once_it_is_substantial() {
+        let mut ex = Extractor::new();
+        ex.feed("Try:\n\n```python\ndef fi");
+        assert!(!ex.current().unwrap().worth_previewing());
+        for i in 0..8 {
+            ex.feed(&format!("b{i}\n    x = {i}\n"));
+        }
+        assert!(ex.current().unwrap().worth_previewing());
+        // Something to look at is shown from its first line.
+        let mut ex = Extractor::new();
+        ex.feed("```svg\n<svg");
+        assert!(ex.current().unwrap().worth_previewing());
+        let mut ex = Extractor::new();
+        ex.feed("<kiln-artifact id=\"t\" kind=\"code\" language=\"python\">\nprint(1)\n");
+        assert!(ex.current().unwrap().worth_previewing());
     }
 
     #[test]

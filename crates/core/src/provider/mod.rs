@@ -57,6 +57,16 @@ impl Protocol {
         Protocol::Ollama,
     ];
 
+    /// The name people know it by, for the settings' provider list.
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::Anthropic => "Anthropic (Claude)",
+            Protocol::OpenAi => "OpenAI or compatible server (LM Studio, vLLM, llama.cpp …)",
+            Protocol::Gemini => "Google Gemini",
+            Protocol::Ollama => "Ollama (local)",
+        }
+    }
+
     /// The name used on the command line and in settings: `anthropic`, `openai`, `gemini`,
     /// `ollama`.
     pub fn name(self) -> &'static str {

@@ -1,0 +1,280 @@
+//! What the studio says when a turn ends: a sentence that leads with what happened and what to
+//! do, the provider's own words kept apart as detail, and whether it is a problem.
+
+use crate::provider::{ErrorKind, ProviderError};
+use crate::session::Ending;
+
+/// How the request itself ended, as the front end's transport saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// The response was read to its end (the stream may still have been cut; see [`Ending`]).
+    Finished,
+    /// The person pressed Stop.
+    Stopped,
+    /// The connection failed or dropped, with the browser's or the runtime's words.
+    Network(String),
+    /// The provider answered with an error status.
+    Provider(ProviderError),
+}
+
+/// Something the notice offers to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Open the Model settings (a refused key, an unknown model, a wrong address).
+    OpenSettings,
+    /// Ask the model for the rest of a reply that was cut.
+    Continue,
+}
+
+/// What the status line says at the end of a turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// One or two sentences, capitalised: what happened, then what to do.
+    pub text: String,
+    /// The provider's or the network's own words, shown smaller.
+    pub detail: Option<String>,
+    /// Whether it went wrong (drawn as an error) or is news (drawn as status).
+    pub problem: bool,
+    /// What the studio offers next to it.
+    pub remedy: Option<Remedy>,
+}
+
+impl Notice {
+    /// News that is not a problem ("Done.", "Opened …").
+    pub fn info(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            detail: None,
+            problem: false,
+            remedy: None,
+        }
+    }
+
+    /// A problem, with what to do in `text`.
+    pub fn problem(text: impl Into<String>) -> Self {
+        Self {
+            problem: true,
+            ..Self::info(text)
+        }
+    }
+
+    /// The notice for a provider's error.
+    pub fn of_provider(e: &ProviderError) -> Self {
+        let remedy = matches!(
+            e.kind,
+            ErrorKind::BadKey | ErrorKind::ModelNotFound | ErrorKind::EndpointNotFound
+        )
+        .then_some(Remedy::OpenSettings);
+        Self {
+            text: format!(
+                "{}. {}.",
+                capitalised(e.kind.meaning()),
+                capitalised(e.kind.advice())
+            ),
+            detail: Some(raw(e)),
+            problem: true,
+            remedy,
+        }
+    }
+
+    /// The whole notice as one line (for a command line, or a test).
+    pub fn line(&self) -> String {
+        match &self.detail {
+            Some(d) => format!("{} ({d})", self.text),
+            None => self.text.clone(),
+        }
+    }
+}
+
+/// What to say when a turn ended: `reply_chars` is how many characters of reply arrived.
+pub fn turn_notice(delivery: &Delivery, ending: &Ending, reply_chars: usize) -> Notice {
+    let kept = "What arrived is kept; Continue asks the model for the rest.";
+    let cut = |what: String| Notice {
+        text: format!("{what} {kept}"),
+        detail: None,
+        problem: true,
+        remedy: Some(Remedy::Continue),
+    };
+    match (delivery, ending) {
+        (Delivery::Stopped, _) => Notice::info("Stopped. What arrived is kept."),
+        (Delivery::Provider(e), _) | (Delivery::Finished, Ending::Provider(e)) => {
+            Notice::of_provider(e)
+        }
+        (Delivery::Network(m), _) if reply_chars == 0 => Notice {
+            text: "Could not reach the model. Check the base URL, and that the server allows \
+                   this page (CORS)."
+                .to_owned(),
+            detail: Some(m.clone()),
+            problem: true,
+            remedy: Some(Remedy::OpenSettings),
+        },
+        (Delivery::Network(m), _) => Notice {
+            detail: Some(m.clone()),
+            ..cut(format!(
+                "The connection dropped after {} of the reply.",
+                characters(reply_chars)
+            ))
+        },
+        (Delivery::Finished, Ending::Complete) => Notice::info("Done."),
+        (Delivery::Finished, Ending::Dropped) => cut(format!(
+            "The connection dropped after {}, before the reply finished.",
+            characters(reply_chars)
+        )),
+        (Delivery::Finished, Ending::Cut(reason)) => {
+            cut(format!("The model stopped early ({reason})."))
+        }
+        (Delivery::Finished, Ending::Garbled(e)) => Notice {
+            text: "The provider's answer could not be read. Check that the provider setting \
+                   matches the server."
+                .to_owned(),
+            detail: Some(e.clone()),
+            problem: true,
+            remedy: Some(Remedy::OpenSettings),
+        },
+    }
+}
+
+fn characters(n: usize) -> String {
+    if n == 1 {
+        "1 character".to_owned()
+    } else {
+        format!("{n} characters")
+    }
+}
+
+/// The provider's own words: status, code and message.
+fn raw(e: &ProviderError) -> String {
+    let mut out = String::new();
+    if let Some(s) = e.status {
+        out.push_str(&s.to_string());
+    }
+    if let Some(c) = &e.code {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(c);
+    }
+    if !e.message.is_empty() {
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&e.message);
+    }
+    out
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::StopReason;
+
+    fn bad_key() -> ProviderError {
+        ProviderError {
+            kind: ErrorKind::BadKey,
+            status: Some(401),
+            code: Some("invalid_api_key".to_owned()),
+            message: "Incorrect API key provided".to_owned(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn each_ending_says_what_happened_and_what_to_do() {
+        // (how it was delivered, how it ended, characters received, the notice's opening,
+        // whether it is a problem, what it offers)
+        type Case = (Delivery, Ending, usize, &'static str, bool, Option<Remedy>);
+        let cases: Vec<Case> = vec![
+            (
+                Delivery::Finished,
+                Ending::Complete,
+                900,
+                "Done.",
+                false,
+                None,
+            ),
+            (
+                Delivery::Stopped,
+                Ending::Dropped,
+                10,
+                "Stopped. What arrived is kept.",
+                false,
+                None,
+            ),
+            (
+                Delivery::Provider(bad_key()),
+                Ending::Dropped,
+                0,
+                "The provider refused the API key. Check the key, and that it may use this model.",
+                true,
+                Some(Remedy::OpenSettings),
+            ),
+            (
+                Delivery::Network("network error".to_owned()),
+                Ending::Dropped,
+                0,
+                "Could not reach the model.",
+                true,
+                Some(Remedy::OpenSettings),
+            ),
+            (
+                Delivery::Network("network error".to_owned()),
+                Ending::Dropped,
+                1234,
+                "The connection dropped after 1234 characters of the reply. What arrived is kept; Continue",
+                true,
+                Some(Remedy::Continue),
+            ),
+            (
+                Delivery::Finished,
+                Ending::Dropped,
+                1,
+                "The connection dropped after 1 character, before",
+                true,
+                Some(Remedy::Continue),
+            ),
+            (
+                Delivery::Finished,
+                Ending::Cut(StopReason::MaxTokens),
+                50,
+                "The model stopped early (",
+                true,
+                Some(Remedy::Continue),
+            ),
+            (
+                Delivery::Finished,
+                Ending::Garbled("not SSE".to_owned()),
+                0,
+                "The provider's answer could not be read.",
+                true,
+                Some(Remedy::OpenSettings),
+            ),
+        ];
+        for (delivery, ending, chars, starts, problem, remedy) in cases {
+            let n = turn_notice(&delivery, &ending, chars);
+            assert!(n.text.starts_with(starts), "{delivery:?} {ending:?}: {n:?}");
+            assert_eq!((n.problem, n.remedy), (problem, remedy), "{delivery:?}");
+            assert!(n.text.chars().next().is_some_and(char::is_uppercase));
+            assert!(!n.text.contains("failed before an answer"));
+        }
+    }
+
+    #[test]
+    fn the_providers_words_are_detail_not_the_message() {
+        let n = turn_notice(&Delivery::Finished, &Ending::Provider(bad_key()), 0);
+        assert_eq!(
+            n.detail.as_deref(),
+            Some("401 invalid_api_key: Incorrect API key provided")
+        );
+        assert!(!n.text.contains("Incorrect"));
+        assert!(n.line().contains("401"));
+        assert_eq!(Notice::info("Done.").line(), "Done.");
+    }
+}
