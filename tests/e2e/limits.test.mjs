@@ -102,25 +102,21 @@ for (const name of ENGINES) {
         });
       });
 
-      test('a memory bomb freezes the page until the engine gives up on it (pinned: an engine limit)', async () => {
-        // Either WebKit ends the script (out of memory) and the studio, back, stops the app and
-        // says why; or it takes the whole page down. Both seen; neither is in Kiln's hands.
-        let outcome;
-        try {
-          await withEnginePage(engine, 'shared-process-memory', VIEWPORTS.desktop, async (page) => {
-            await openStudio(page, server.url);
-            await runArtifact(page, `<!DOCTYPE html><p>x</p><script>console.log('START');
-              const hog = []; setTimeout(() => { for (;;) hog.push(new Array(1e6).fill(Math.random())); }, 300);</script>`);
-            await waitForConsole(page, 'START');
-            await shown(page, 'frozen-overlay', 60_000);
-            outcome = 'stopped';
-          });
-        } catch (e) {
-          outcome = e.message;
-        }
-        // WebKitWebDriver says "Could not parse script result" (then "page crash") when the
-        // page's process is gone.
-        assert.match(outcome, /stopped|crash|hang|Could not parse script result/i);
+      test('an app that grabs memory freezes the page, and is stopped with the reason once the page is back', async () => {
+        // 5 GB in one go, kept: the page is frozen while it allocates (one process). An app
+        // that eats all of it takes the page down instead (seen here: after minutes, with 24 GB
+        // and no swap; README, Browser support) — not run, for the machine's sake.
+        await withEnginePage(engine, 'shared-process-memory', VIEWPORTS.desktop, async (page) => {
+          await openStudio(page, server.url);
+          await runArtifact(page, `<!DOCTYPE html><p>x</p><script>console.log('START');
+            const hog = []; setTimeout(() => { for (let i = 0; i < 625; i += 1) hog.push(new Array(1e6).fill(Math.random())); console.log('GRABBED ' + hog.length); }, 300);</script>`);
+          await waitForConsole(page, 'START');
+          await shown(page, 'frozen-overlay', 60_000);
+          assert.match(await text(page, 'frozen-overlay'), /froze this page for \d+\.\d s|kept this page busy/);
+          assert.equal(await count(page, 'artifact-frame'), 0, 'the app still runs');
+          const r = await responsiveness(page);
+          assert.ok(r.typing < 1_000 && r.settings < 1_000, JSON.stringify(r));
+        });
       });
     }
   });
