@@ -39,8 +39,11 @@ describe('generating with a model', () => {
       // The key field is cleared once saved and never shown again.
       assert.equal(await page.getByTestId('settings-api-key').inputValue(), '');
       replay.requests.length = 0;
+      assert.ok(await page.getByTestId('settings-panel').isVisible());
       await send(page, 'a counter');
       await waitForStatus(page, /^Done\./);
+      // The settings worked, so their panel steps aside.
+      await page.getByTestId('settings-panel').waitFor({ state: 'hidden', timeout: 5_000 });
       // The prose is rendered Markdown, and the app in it is a card that opens it.
       const reply = page.getByTestId('turn-model');
       assert.match(await reply.innerText(), /Here is your counter app\.[\s\S]*Click Add to count\./);

@@ -484,6 +484,12 @@ pub fn App() -> impl IntoView {
                 };
                 let notice = turn_notice(&delivery, &ending, t.reply().chars().count());
                 can_continue.set(partial && notice.remedy == Some(Remedy::Continue));
+                // The settings worked: their panel steps aside (unless a key is being typed).
+                if matches!((&result, &ending), (Ok(()), Ending::Complete))
+                    && !key_typing.get_untracked()
+                {
+                    show_settings.set(false);
+                }
                 let repair = matches!((&result, &ending), (Ok(()), Ending::Complete))
                     .then(|| t.repair_prompt())
                     .flatten();
