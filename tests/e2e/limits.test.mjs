@@ -127,7 +127,7 @@ for (const name of ENGINES) {
     after(async () => { await engine?.close(); });
 
     test('WebRTC from a child srcdoc frame (which Kiln\'s bridge does not run in)', async () => {
-      // Chromium: a TURN connection reaches any host. Firefox and WebKit: none is made.
+      // Chromium: a TURN connection reaches any host. WebKit: none is made. Firefox: see below.
       await withEnginePage(engine, 'limit-webrtc', VIEWPORTS.desktop, async (page) => {
         await openStudio(page, server.url);
         canary.reset();
@@ -143,8 +143,11 @@ for (const name of ENGINES) {
         </script></body></html>`);
         await waitForConsole(page, 'ATTACK-DONE');
         assert.deepEqual(canary.hits, [], 'no HTTP request');
-        const expected = name === 'chromium' ? 1 : 0;
-        assert.equal(canary.connections(), expected, `${name}: TURN connections`);
+        // Firefox made one TURN connection in one full run of the suite out of four (none in
+        // the runs before, nor in three reruns of this test alone): pinned as "may connect".
+        const made = canary.connections();
+        if (name === 'firefox') assert.ok(made <= 1, `firefox: ${made} TURN connections`);
+        else assert.equal(made, name === 'chromium' ? 1 : 0, `${name}: TURN connections`);
       });
     });
 
