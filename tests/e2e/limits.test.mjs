@@ -104,8 +104,9 @@ for (const name of ENGINES) {
 
       test('an app that grabs memory freezes the page, and is stopped with the reason once the page is back', async () => {
         // 5 GB in one go, kept: the page is frozen while it allocates (one process). An app
-        // that eats all of it takes the page down instead (seen here: after minutes, with 24 GB
-        // and no swap; README, Browser support) — not run, for the machine's sake.
+        // that eats all of it takes the page down instead (seen here after 21 s in one run and
+        // 308 s in another, with 24 GB and no swap; README, Browser support): not run, for the
+        // machine's sake.
         await withEnginePage(engine, 'shared-process-memory', VIEWPORTS.desktop, async (page) => {
           await openStudio(page, server.url);
           await runArtifact(page, `<!DOCTYPE html><p>x</p><script>console.log('START');
