@@ -308,6 +308,7 @@ for (const name of ENGINES) {
       await page.evaluate(() => document.exitFullscreen());
       await waitForConsole(page, 'FS yes');
       // Kiln's own button shows the preview full screen, with Esc to leave.
+      await page.click('more-button');
       await page.click('full-screen');
       await until(() => page.evaluate(() => document.fullscreenElement?.classList.contains('frame-wrap') ?? false), 'the preview full screen');
       await page.evaluate(() => document.exitFullscreen());

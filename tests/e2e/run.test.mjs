@@ -46,6 +46,37 @@ describe('running code artifacts', () => {
     });
   });
 
+  test('Run gives the program the arguments and standard input typed in the Code tab', async () => {
+    await withPage(browser, 'run-args-stdin', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      const program = 'import sys\nprint(sys.argv[1:])\nprint(sys.stdin.read().upper(), end="")';
+      await runArtifact(page, reply('python', program));
+      await page.getByTestId('tab-code').click();
+      await page.getByTestId('run-input').locator('summary').click();
+      await page.getByTestId('code-args').fill('--count 3 "two words"');
+      await page.getByTestId('code-stdin').fill('first line\nsecond');
+      await page.getByTestId('code-run').click();
+      await page.getByTestId('run-stdout').waitFor({ timeout: 60_000 });
+      assert.match(await page.getByTestId('run-status').innerText(), /^Exited with code 0/);
+      assert.equal(await page.getByTestId('run-stdout').innerText(), "['--count', '3', 'two words']\nFIRST LINE\nSECOND");
+
+      // JavaScript reads them as scriptArgs and readStdin().
+      await runArtifact(page, reply('javascript', 'console.log(scriptArgs.join("|"), readStdin().length);'));
+      await page.getByTestId('tab-code').click();
+      await page.getByTestId('run-input').locator('summary').click();
+      await page.getByTestId('code-args').fill("a 'b c'");
+      await page.getByTestId('code-stdin').fill('xyz');
+      await page.getByTestId('code-run').click();
+      await page.getByTestId('run-stdout').waitFor({ timeout: 60_000 });
+      assert.equal(await page.getByTestId('run-stdout').innerText(), 'a|b c 3\n');
+
+      // A quote left open is said before anything is sent.
+      await page.getByTestId('code-args').fill('"unclosed');
+      await page.getByTestId('code-run').click();
+      assert.match(await page.getByTestId('run-status').innerText(), /Could not run: the arguments: a quote \(\"\) is not closed/);
+    });
+  });
+
   test('a runaway program is stopped by the time limit and the page keeps working', async () => {
     await withPage(browser, 'run-runaway', VIEWPORTS.desktop, async (page) => {
       await openStudio(page, server.url);

@@ -29,12 +29,13 @@ function matches(pattern, urlPath) {
   return pattern.endsWith('*') ? urlPath.startsWith(pattern.slice(0, -1)) : urlPath === pattern;
 }
 
-/** Serves `dir` at `http://<host>:<port><base>` and resolves with its origin. */
-export async function startStaticHost(dir, { base = '/', host = '127.0.0.1' } = {}) {
+/** Serves `dir` at `http://<host>:<port><base>` and resolves with its origin. With
+ * `headers: false` it ignores `_headers`, as a plain file server (`python3 -m http.server`) does. */
+export async function startStaticHost(dir, { base = '/', host = '127.0.0.1', headers: useHeaders = true } = {}) {
   // Read per request, so a host can start before the build writes the folder.
   const headersPath = path.join(dir, '_headers');
   const server = createServer((req, res) => {
-    const rules = existsSync(headersPath) ? parseHeaders(readFileSync(headersPath, 'utf8')) : [];
+    const rules = useHeaders && existsSync(headersPath) ? parseHeaders(readFileSync(headersPath, 'utf8')) : [];
     const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (!urlPath.startsWith(base) || urlPath.includes('..')) { res.writeHead(404); return res.end(); }
     let file = path.join(dir, urlPath.slice(base.length));

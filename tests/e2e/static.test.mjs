@@ -131,3 +131,34 @@ describe('a static build with the sandbox on another site', () => {
     });
   });
 });
+
+describe('a static build served by a plain file server that sends no headers', () => {
+  test('a React app says why it cannot load and where the fix is; its offline download says so too', async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'kiln-static-')), 'site');
+    const sandbox = await startStaticHost(path.join(out, 'sandbox'), { host: 'localhost', headers: false });
+    hosts.push(sandbox);
+    execFileSync(kilnBin(), ['build', '--out', out, '--sandbox-origin', `${sandbox.origin}/`]);
+    const studio = await startStaticHost(out, { headers: false });
+    hosts.push(studio);
+    await withPage(browser, 'static-no-cors', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, `${studio.origin}/`);
+      // HTML apps need no module scripts and still run.
+      await openExample(page, 'Unit converter', 'unit converter ready');
+      await page.getByTestId('prompt-input').fill(REACT);
+      await page.getByTestId('run-pasted').click();
+      // The frame on screen is replaced as the new app loads: look in the newest each time.
+      let text = '';
+      for (const deadline = Date.now() + 30_000; !text && Date.now() < deadline;) {
+        text = await artifactFrame(page)?.locator('pre.kiln-error').innerText({ timeout: 200 }).catch(() => '') ?? '';
+      }
+      assert.match(text, /could not load its React runtime/);
+      assert.match(text, /Access-Control-Allow-Origin/);
+      assert.match(text, /docs\/deploy\.md/);
+      await page.getByTestId('more-button').click();
+      await page.getByTestId('artifact-download').click();
+      const problem = page.getByTestId('download-problem');
+      await problem.waitFor({ timeout: 30_000 });
+      assert.match(await problem.innerText(), /Could not make the offline file: .*Access-Control-Allow-Origin.*docs\/deploy\.md/s);
+    });
+  });
+});

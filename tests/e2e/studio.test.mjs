@@ -1,7 +1,7 @@
 // The studio's first screen, through the real UI in headless Chromium.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, problems, runArtifact, startServer, VIEWPORTS, withPage } from './harness.mjs';
+import { artifactFrame, launchBrowser, problems, runArtifact, startServer, VIEWPORTS, withPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -89,6 +89,15 @@ describe('studio first screen', () => {
         if (name === 'desktop') {
           // Side by side: the conversation on the left, the preview on the right.
           assert.ok(input.x + input.width <= preview.x, 'prompt and preview overlap');
+          // The app's title keeps its words in the preview bar, beside Share, More and Stop app.
+          await runArtifact(page, '<!DOCTYPE html><title>Monthly budget planner</title><p>budget</p>');
+          const title = page.getByTestId('artifact-title');
+          await title.filter({ hasText: 'Monthly budget planner' }).waitFor();
+          const fits = await title.evaluate((el) => el.scrollWidth <= el.clientWidth);
+          assert.ok(fits, `the title is cut to ${(await title.boundingBox()).width}px`);
+          const row = (b) => Math.round(b.y + b.height / 2);
+          const [t, share, more, stop] = await Promise.all(['artifact-title', 'share-button', 'more-button', 'stop-button'].map(box));
+          assert.deepEqual([share, more, stop].map(row), [row(t), row(t), row(t)], 'title and actions share a row');
         } else {
           // Stacked, full width: with nothing to preview yet the prompt comes first, on the
           // first screen; once an app runs, the app comes first.
@@ -114,6 +123,7 @@ describe('taking the app away', () => {
       await openStudio(page);
       await runArtifact(page, app);
       await waitForConsole(page, 'take away ready');
+      await page.getByTestId('more-button').click();
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         page.getByTestId('artifact-download').click(),
@@ -129,6 +139,69 @@ describe('taking the app away', () => {
       const standalone = await page.context().newPage();
       await standalone.goto(`file://${file}`);
       assert.equal(await standalone.locator('#p').innerText(), 'made in kiln and running');
+    });
+  });
+
+  test('a React app downloads as one HTML file that runs offline, and its source as a second choice', async () => {
+    const { readFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { runArtifact, waitForConsole } = await import('./harness.mjs');
+    const component = `import { useEffect, useState } from 'react';
+import { LineChart, Line } from 'recharts';
+export default function Tally() {
+  const [n, setN] = useState(0);
+  useEffect(() => console.log('tally ready'), []);
+  return <div className="p-4">
+    <button id="more" className="bg-blue-600 text-white" onClick={() => { setN(n + 1); console.log('tally ' + (n + 1)); }}>Tally {n}</button>
+    <LineChart width={200} height={80} data={[{ y: 1 }, { y: 3 }]}><Line dataKey="y" isAnimationActive={false} /></LineChart>
+  </div>;
+}`;
+    await withPage(browser, 'studio-download-react', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page);
+      await runArtifact(page, `<kiln-artifact id="tally" kind="react" title="Tally board">\n${component}\n</kiln-artifact>`);
+      await waitForConsole(page, 'tally ready', 30_000);
+      await artifactFrame(page).locator('#more').click();
+      await waitForConsole(page, 'tally 1');
+      await page.getByTestId('more-button').click();
+      assert.match(await page.getByTestId('artifact-download').innerText(), /runs offline/);
+      const [app] = await Promise.all([
+        page.waitForEvent('download', { timeout: 30_000 }),
+        page.getByTestId('artifact-download').click(),
+      ]);
+      assert.equal(app.suggestedFilename(), 'tally-board.html');
+      const dir = mkdtempSync(`${tmpdir()}/kiln-dl-`);
+      const file = `${dir}/${app.suggestedFilename()}`;
+      await app.saveAs(file);
+      const html = readFileSync(file, 'utf8');
+      assert.ok(!/\s(src|href)="(https?:|\.\/)/.test(html), 'nothing is loaded from elsewhere');
+      // Opened from the file with the network off: the component, its chart library, React and
+      // Tailwind all come from inside it.
+      const offline = await browser.newContext({ offline: true });
+      try {
+        const standalone = await offline.newPage();
+        const errors = [];
+        standalone.on('pageerror', (e) => errors.push(String(e)));
+        standalone.on('requestfailed', (r) => errors.push(`request ${r.url().slice(0, 80)}`));
+        await standalone.goto(`file://${file}`);
+        await standalone.locator('#more').click();
+        assert.equal(await standalone.locator('#more').innerText(), 'Tally 1');
+        assert.equal(await standalone.locator('svg .recharts-line').count(), 1);
+        assert.notEqual(await standalone.locator('#more').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgba(0, 0, 0, 0)', 'Tailwind styled it');
+        assert.equal(await standalone.title(), 'Tally board');
+        assert.deepEqual(errors, []);
+      } finally {
+        await offline.close();
+      }
+      // The source, for a project of one's own.
+      await page.getByTestId('more-button').click();
+      const [source] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('artifact-download-source').click(),
+      ]);
+      assert.equal(source.suggestedFilename(), 'tally-board.jsx');
+      assert.equal(readFileSync(await source.path(), 'utf8').trimEnd(), component);
+      // The menu closed after each choice.
+      assert.equal(await page.getByTestId('artifact-download').isVisible(), false);
     });
   });
 });

@@ -198,6 +198,16 @@ pub struct Program {
     args: Vec<String>,
 }
 
+impl Program {
+    /// The program with `args` after its name: `sys.argv[1:]` in Python, `scriptArgs` in
+    /// JavaScript, WASI's `args_get` from index 1 in a module.
+    #[must_use]
+    pub fn with_args(mut self, args: &[String]) -> Self {
+        self.args.extend_from_slice(args);
+        self
+    }
+}
+
 impl std::fmt::Debug for Program {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Program").finish_non_exhaustive()

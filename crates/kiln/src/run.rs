@@ -36,6 +36,10 @@ pub struct Options {
     /// Cap on stdout and on stderr, each, like 1MiB.
     #[arg(long, default_value = "1MiB", value_parser = parse_size)]
     max_output: u64,
+    /// Arguments for the program, after its file (`sys.argv[1:]`, `scriptArgs`); put them
+    /// after `--` when one starts with a dash.
+    #[arg(trailing_var_arg = true)]
+    args: Vec<String>,
 }
 
 pub fn run(opts: &Options) -> Result<ExitCode> {
@@ -67,7 +71,8 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
     };
     let host = host(&limits)?;
     let outcome = host
-        .run(language, &source, &stdin, &limits)
+        .prepare(language, &source)
+        .and_then(|program| host.run_program(&program.with_args(&opts.args), &stdin, &limits))
         .with_context(|| format!("running {}", opts.file.display()))?;
 
     // The program's output is passed through even when a limit stopped it.

@@ -513,6 +513,9 @@ async fn run_program(State(st): State<AppState>, body: axum::body::Bytes) -> Res
         Ok(r) => r,
         Err(e) => return api_error(StatusCode::BAD_REQUEST, &format!("not a run request: {e}")),
     };
+    if let Err(e) = deploy::args::check(&request.args, &request.stdin) {
+        return api_error(StatusCode::BAD_REQUEST, &e.to_string());
+    }
     let Some(language) = kiln_host::Language::from_extension(&request.language) else {
         return api_error(
             StatusCode::BAD_REQUEST,
@@ -527,12 +530,13 @@ async fn run_program(State(st): State<AppState>, body: axum::body::Bytes) -> Res
     };
     let host_runner = Arc::clone(&runner);
     let outcome = tokio::task::spawn_blocking(move || {
-        host_runner.host.run(
-            language,
-            request.source.as_bytes(),
-            request.stdin.as_bytes(),
-            &RUN_LIMITS,
-        )
+        let program = host_runner
+            .host
+            .prepare(language, request.source.as_bytes())?
+            .with_args(&request.args);
+        host_runner
+            .host
+            .run_program(&program, request.stdin.as_bytes(), &RUN_LIMITS)
     })
     .await;
     drop(permit);

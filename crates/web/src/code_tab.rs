@@ -1,6 +1,8 @@
 //! The Code tab: the artifact's source, Copy, the editor (saved edits become a new version),
-//! and Run for code artifacts on a server that runs them (`POST ./api/run`).
+//! and Run for code artifacts on a server that runs them (`POST ./api/run`), with the
+//! arguments and standard input the person gives them.
 
+use kiln_core::deploy::args::{check, split_args};
 use kiln_core::deploy::{RunRequest, RunResult};
 use kiln_core::studio::{Runnable, host_language};
 use leptos::prelude::*;
@@ -35,13 +37,29 @@ pub fn CodeTab(
         runnable.track();
         run_output.set(None);
     });
+    // What the program is given; kept while the tab is open, across runs and new versions.
+    let args_line = RwSignal::new(String::new());
+    let stdin = RwSignal::new(String::new());
     let run_code = move |_| {
+        let args = match split_args(&args_line.get_untracked()) {
+            Ok(a) => a,
+            Err(e) => {
+                run_output.set(Some(Err(format!("the arguments: {e}"))));
+                return;
+            }
+        };
+        let input = stdin.get_untracked();
+        if let Err(e) = check(&args, &input) {
+            run_output.set(Some(Err(e.to_string())));
+            return;
+        }
         let Some(request) = runnable.with_untracked(|r| {
             let r = r.as_ref()?;
             Some(RunRequest {
                 language: host_language(r)?.to_owned(),
                 source: r.source.clone(),
-                stdin: String::new(),
+                stdin: input,
+                args,
             })
         }) else {
             return;
@@ -98,6 +116,18 @@ pub fn CodeTab(
                 </button>
                 <span class="muted">"Runs on this server in a wasmtime sandbox: no files, no network, 5 s."</span>
             </div>
+            <details class="run-input" data-testid="run-input">
+                <summary>"Arguments and input"</summary>
+                <label for="code-args">"Arguments (quote words with spaces)"</label>
+                <input id="code-args" type="text" data-testid="code-args" spellcheck="false" autocomplete="off"
+                    placeholder="--count 3 \"two words\""
+                    prop:value=move || args_line.get()
+                    on:input=move |ev| args_line.set(event_target_value(&ev))/>
+                <label for="code-stdin">"Standard input"</label>
+                <textarea id="code-stdin" data-testid="code-stdin" rows="3" spellcheck="false"
+                    prop:value=move || stdin.get()
+                    on:input=move |ev| stdin.set(event_target_value(&ev))></textarea>
+            </details>
             {move || run_output.get().map(|r| match r {
                 Ok(r) => view! {
                     <div class="run-output" data-testid="run-output">

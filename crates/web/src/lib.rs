@@ -5,6 +5,7 @@
 
 mod app;
 mod apps;
+mod artifact_menu;
 mod browser;
 mod code_tab;
 mod console_view;

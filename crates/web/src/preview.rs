@@ -14,7 +14,7 @@ use kiln_core::sandbox::{
     Health, LineKind, PAUSE_REASON, PROBE_MS, RunnerEvent, SandboxConfig, Starvation, Starved,
     ToFrame, Watchdog,
 };
-use kiln_core::studio::{Runnable, download_name};
+use kiln_core::studio::Runnable;
 use leptos::html::Iframe;
 use leptos::prelude::*;
 
@@ -523,7 +523,7 @@ pub fn Preview(
         })
     };
     let frame_wrap = NodeRef::<leptos::html::Div>::new();
-    let full_screen = move |_| {
+    let full_screen = move |()| {
         if let Some(el) = frame_wrap.get_untracked() {
             let _ = el.request_fullscreen();
         }
@@ -571,15 +571,7 @@ pub fn Preview(
                         </button>
                     </div>
                     <button class="secondary small" data-testid="share-button" on:click=move |_| share_open.set(true)>"Share"</button>
-                    <button class="secondary small" data-testid="artifact-download" title="Download the app as a single file" on:click=move |_| {
-                        runnable.with_untracked(|r| {
-                            if let Some(r) = r {
-                                let name = download_name(&r.title, r.kind, r.language.as_deref());
-                                crate::share::download(&name, &r.source);
-                            }
-                        });
-                    }>"Download"</button>
-                    <button class="secondary small" data-testid="full-screen" title="Show the app full screen (Esc leaves)" on:click=full_screen>"Full screen"</button>
+                    <crate::artifact_menu::ArtifactMenu runnable=runnable sandbox_config=sandbox_config on_full_screen=Callback::new(full_screen)/>
                     <button class="secondary small" data-testid="stop-button" on:click=move |_| stop()>"Stop app"</button>
                 </div>
                 {isolation_note}

@@ -89,23 +89,33 @@ pub fn clear_address() {
     }
 }
 
-/// Starts a download of `content` named `name` (a data URL, so no object URL to revoke).
+/// Starts a download of `content` named `name`. From a Blob, not a `data:` address: a history
+/// export or an offline app runs to megabytes, past what browsers take in an address.
 pub fn download(name: &str, content: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let Ok(a) = doc.create_element("a") else {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/octet-stream");
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(content));
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
         return;
     };
-    let href = format!(
-        "data:application/octet-stream;charset=utf-8,{}",
-        js_sys::encode_uri_component(content)
-    );
-    let _ = a.set_attribute("href", &href);
-    let _ = a.set_attribute("download", name);
-    if let Ok(a) = a.dyn_into::<web_sys::HtmlElement>() {
-        a.click();
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(a) = doc.create_element("a") {
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", name);
+        if let Ok(a) = a.dyn_into::<web_sys::HtmlElement>() {
+            a.click();
+        }
     }
+    // The browser reads the Blob after this returns; let it go once the download has begun.
+    leptos::task::spawn_local(async move {
+        crate::browser::sleep(std::time::Duration::from_secs(60)).await;
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
 }
 
 /// The banner over a shared artifact.

@@ -1,5 +1,6 @@
 //! Kiln's JavaScript runtime: runs the program given as the first argument in QuickJS, with
-//! `console.log`/`console.error` on stdout/stderr and `readStdin()` returning all of stdin.
+//! `console.log`/`console.error` on stdout/stderr, `readStdin()` returning all of stdin and
+//! `scriptArgs` holding the arguments after the program (as QuickJS's own `qjs` names them).
 //!
 //! It is a WASI command run by kiln-host, which owns every limit (time, memory, output); this
 //! program only has to turn a thrown error into a message on stderr and exit code 1.
@@ -54,6 +55,8 @@ fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
         s
     })?;
     ctx.globals().set("readStdin", read)?;
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    ctx.globals().set("scriptArgs", args)?;
     Ok(())
 }
 

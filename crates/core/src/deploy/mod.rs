@@ -5,6 +5,7 @@
 //! `kiln serve` writes it per request; `kiln build` writes it once into a static site. The page
 //! reads it before anything runs. No key or secret ever appears in it.
 
+pub mod args;
 pub mod guard;
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,10 @@ pub struct RunRequest {
     pub source: String,
     #[serde(default)]
     pub stdin: String,
+    /// The program's arguments after its name (`sys.argv[1:]`, `scriptArgs`), within
+    /// [`args::check`]'s caps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
 }
 
 /// What `POST /api/run` answers: the program's exit code, or why Kiln stopped it.

@@ -12,6 +12,8 @@
 //! `"error"` when it has finished everything, highlighting included (the tests wait for that).
 //! Errors go to `console.error`, which the bridge forwards to the Console tab.
 
+pub mod standalone;
+
 use crate::artifact::{Artifact, ArtifactKind};
 use crate::sandbox::document::script_json;
 use crate::vendor;
@@ -147,12 +149,28 @@ pub fn react(source: &str) -> String {
     doc.push_str(&data_tag(
         &serde_json::json!({ "source": source, "error": error }),
     ));
+    doc.push_str(RUNTIME_MISSING);
     doc.push_str(&format!(
-        "<script type=\"module\" src=\"{}\"></script></body></html>",
+        "<script type=\"module\" src=\"{}\" onerror=\"kilnRuntimeMissing(this.src)\"></script></body></html>",
         vendor::url(REACT_JS)
     ));
     doc
 }
+
+/// What a React frame says when its runner module does not load. Frames have opaque origins,
+/// so module scripts from the vendor folder need `Access-Control-Allow-Origin`; a plain static
+/// server (`python3 -m http.server`) does not send it, and without this the preview is blank
+/// with one line in the Console. The frame's CSP allows it no request to tell a missing
+/// header from a missing file, so the message names both.
+const RUNTIME_MISSING: &str = "<script>function kilnRuntimeMissing(url){var m='Kiln could not \
+load its React runtime from '+url+'. If this studio is on a static host, that host must send \
+the header Access-Control-Allow-Origin: * for the files in sandbox/vendor/ (artifact frames \
+load them as modules), and sandbox/ must be deployed whole. Plain file servers such as \
+python3 -m http.server send no such header. See \
+\u{201c}Trying a build on your machine\u{201d} in Kiln\u{2019}s docs/deploy.md.';\
+console.error(m);var b=document.createElement('pre');b.className='kiln-error';\
+b.textContent=m;document.getElementById('root').replaceChildren(b);\
+document.documentElement.dataset.kilnRendered='error';}</script>";
 
 /// Why a React component's imports cannot be met, if they cannot.
 pub fn import_error(source: &str) -> Option<String> {

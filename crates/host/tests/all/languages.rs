@@ -73,6 +73,36 @@ fn hello_and_stdin_to_stdout_in_each_language() {
 }
 
 #[test]
+fn arguments_reach_each_language_after_the_programs_name() {
+    let l = Limits::default();
+    let args = ["--count".to_owned(), "two words".to_owned(), String::new()];
+    let with_args = |language: Language, src: &str| {
+        let program = host()
+            .prepare(language, src.as_bytes())
+            .expect("prepares")
+            .with_args(&args);
+        host().run_program(&program, b"", &l).expect("runs")
+    };
+    let o = with_args(JS, "console.log(JSON.stringify(scriptArgs));");
+    assert_eq!(
+        stdout(&o),
+        "[\"--count\",\"two words\",\"\"]\n",
+        "{}",
+        stderr(&o)
+    );
+    let o = with_args(PY, "import sys, json\nprint(json.dumps(sys.argv[1:]))");
+    assert_eq!(
+        stdout(&o),
+        "[\"--count\", \"two words\", \"\"]\n",
+        "{}",
+        stderr(&o)
+    );
+    // Without arguments, each sees none.
+    let o = run(JS, "console.log(scriptArgs.length);", "", &l);
+    assert_eq!(stdout(&o), "0\n", "{}", stderr(&o));
+}
+
+#[test]
 fn errors_and_exit_codes_are_the_programs_own() {
     let l = Limits::default();
     let o = run(JS, "throw new Error('boom')", "", &l);

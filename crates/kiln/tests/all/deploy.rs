@@ -339,6 +339,15 @@ fn api_run_runs_programs_under_the_servers_limits() {
     let result: serde_json::Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(result["exit_code"], 0, "{answer}");
     assert_eq!(result["stdout"], "cba\n");
+    let body =
+        r#"{"language":"py","source":"import sys\nprint(sys.argv[1:])","args":["-n","two words"]}"#;
+    let (_, answer) = request(&server.studio, "POST", "/api/run", body);
+    let result: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(result["stdout"], "['-n', 'two words']\n", "{answer}");
+    let many = serde_json::json!({"language": "py", "source": "", "args": vec!["x"; 65]});
+    let (head, answer) = request(&server.studio, "POST", "/api/run", &many.to_string());
+    assert!(head.starts_with("http/1.1 400"), "{head}");
+    assert!(answer.contains("too many arguments"), "{answer}");
     let (_, answer) = request(
         &server.studio,
         "POST",

@@ -90,4 +90,22 @@ fn javascript_and_python_files_run_with_their_output_and_exit_code() {
     std::fs::write(&spin, "while True:\n    pass").unwrap();
     let out = run(&["run", spin.to_str().unwrap(), "--timeout", "300ms"]);
     assert_eq!(out.status.code(), Some(124));
+    // Arguments after the file are the program's, options before them are kiln's.
+    let args = dir.join("args.py");
+    std::fs::write(&args, "import sys\nprint(sys.argv[1:])").unwrap();
+    let out = run(&[
+        "run",
+        args.to_str().unwrap(),
+        "--timeout",
+        "5s",
+        "one",
+        "--two",
+        "3 4",
+    ]);
+    assert_eq!(
+        text(&out.stdout),
+        "['one', '--two', '3 4']\n",
+        "{}",
+        text(&out.stderr)
+    );
 }
