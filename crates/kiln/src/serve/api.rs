@@ -1,0 +1,252 @@
+//! The studio's JSON routes: `/config.json`, short links (`POST /api/links`, `GET /s/<id>`)
+//! and `POST /api/run`, with the error body every `/api/` refusal shares.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kiln_core::deploy::{self, ClientConfig, OfferedProvider};
+use kiln_core::sandbox::{self, SandboxConfig};
+
+use super::{AppState, host};
+
+/// The wasmtime host behind `POST /api/run`, and how many programs may run at once.
+pub(super) struct Runner {
+    host: kiln_host::Host,
+    slots: tokio::sync::Semaphore,
+}
+
+/// Limits for programs run by the server: tighter than `kiln run`'s defaults, since anyone who
+/// can reach the studio can send one.
+const RUN_LIMITS: kiln_host::Limits = kiln_host::Limits {
+    timeout: std::time::Duration::from_secs(5),
+    memory_bytes: 128 << 20,
+    table_elements: 100_000,
+    fuel: None,
+    max_output_bytes: 256 << 10,
+    max_stack_bytes: 1 << 20,
+};
+/// Programs running at once; more wait (up to `RUN_QUEUE_WAIT`) for a slot.
+const RUN_SLOTS: usize = 2;
+const RUN_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Runner {
+    pub(super) fn new() -> Result<Self> {
+        Ok(Self {
+            host: crate::run::host(&RUN_LIMITS)?,
+            slots: tokio::sync::Semaphore::new(RUN_SLOTS),
+        })
+    }
+
+    pub(super) fn prepare_runtimes(&self) {
+        for language in [kiln_host::Language::JavaScript, kiln_host::Language::Python] {
+            if language.available()
+                && let Err(e) = self.host.prepare(language, b"")
+            {
+                tracing::warn!(language = language.name(), error = %e, "runtime not ready");
+            }
+        }
+    }
+}
+
+fn json_response(status: StatusCode, value: &serde_json::Value) -> Response {
+    let mut r = (status, value.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub(super) fn api_error(status: StatusCode, message: &str) -> Response {
+    json_response(status, &serde_json::json!({ "error": message }))
+}
+
+pub(super) async fn client_config(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let sandbox = match &st.public_sandbox {
+        // The page judges the isolation again from the two origins it sees.
+        Some(base) => SandboxConfig {
+            runner: base.prefix(),
+            isolation: sandbox::Isolation::SeparateSite,
+        },
+        None => {
+            let (origin, isolation) = sandbox::sandbox_for_host(host(&headers), st.sandbox_port);
+            SandboxConfig {
+                runner: format!("{origin}/"),
+                isolation,
+            }
+        }
+    };
+    let config = ClientConfig {
+        sandbox,
+        defaults: st.defaults.clone(),
+        providers: st
+            .providers
+            .iter()
+            .map(|p| OfferedProvider {
+                id: p.id.clone(),
+                protocol: p.endpoint.protocol().name().to_owned(),
+                models: p.models.clone(),
+            })
+            .collect(),
+        short_links: st.links.is_some(),
+        run: st.runner.is_some(),
+    };
+    match serde_json::to_value(&config) {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// `POST /api/links` with `{"payload": …}`, a share payload (the text after `#`): stores it and
+/// answers its id. Only payloads that decode as a Kiln share link are kept, so this is not a
+/// paste bin.
+pub(super) async fn create_link(State(st): State<AppState>, body: axum::body::Bytes) -> Response {
+    let Some(links) = st.links else {
+        return api_error(
+            StatusCode::NOT_FOUND,
+            "this server does not make short links",
+        );
+    };
+    let request: deploy::LinkRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return api_error(StatusCode::BAD_REQUEST, &format!("not a link request: {e}"));
+        }
+    };
+    let payload = request.payload.trim().trim_start_matches('#').to_owned();
+    if let Err(e) = kiln_core::share::decode_link(&payload) {
+        return api_error(StatusCode::BAD_REQUEST, &e.to_string());
+    }
+    match tokio::task::spawn_blocking(move || links.put(&payload)).await {
+        Ok(Ok(id)) => {
+            tracing::info!(link = %id, "short link stored");
+            json_response(
+                StatusCode::CREATED,
+                &serde_json::json!({ "id": id, "path": format!("s/{id}") }),
+            )
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "storing a short link");
+            api_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not store the link",
+            )
+        }
+        Err(_) => api_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not store the link",
+        ),
+    }
+}
+
+/// `POST /api/run` with a [`deploy::RunRequest`]: runs it in the wasmtime host under
+/// `RUN_LIMITS`, at most `RUN_SLOTS` at a time, and answers a [`deploy::RunResult`].
+pub(super) async fn run_program(State(st): State<AppState>, body: axum::body::Bytes) -> Response {
+    let Some(runner) = st.runner else {
+        return api_error(StatusCode::NOT_FOUND, "this server does not run programs");
+    };
+    let request: deploy::RunRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return api_error(StatusCode::BAD_REQUEST, &format!("not a run request: {e}")),
+    };
+    if let Err(e) = deploy::args::check(&request.args, &request.stdin) {
+        return api_error(StatusCode::BAD_REQUEST, &e.to_string());
+    }
+    let Some(language) = kiln_host::Language::from_extension(&request.language) else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            &format!("cannot run {:?}: use js, py, wat or wasm", request.language),
+        );
+    };
+    let Ok(Ok(permit)) = tokio::time::timeout(RUN_QUEUE_WAIT, runner.slots.acquire()).await else {
+        return api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "every run slot is busy; try again in a moment",
+        );
+    };
+    let host_runner = Arc::clone(&runner);
+    let outcome = tokio::task::spawn_blocking(move || {
+        let program = host_runner
+            .host
+            .prepare(language, request.source.as_bytes())?
+            .with_args(&request.args);
+        host_runner
+            .host
+            .run_program(&program, request.stdin.as_bytes(), &RUN_LIMITS)
+    })
+    .await;
+    drop(permit);
+    let outcome = match outcome {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => return api_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(_) => return api_error(StatusCode::INTERNAL_SERVER_ERROR, "the run failed"),
+    };
+    tracing::info!(
+        language = language.name(),
+        ms = outcome.elapsed.as_millis() as u64,
+        "ran a program"
+    );
+    let (exit_code, stopped) = match &outcome.result {
+        Ok(code) => (Some(*code), None),
+        Err(stop) => (None, Some(stop.describe(&RUN_LIMITS))),
+    };
+    let result = deploy::RunResult {
+        exit_code,
+        stopped,
+        stdout: String::from_utf8_lossy(&outcome.output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&outcome.output.stderr).into_owned(),
+        elapsed_ms: u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX),
+    };
+    match serde_json::to_value(&result) {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// `GET /s/<id>`: sends the browser to the studio with the payload in the fragment, where the
+/// page opens it as it opens any share link.
+pub(super) async fn open_link(State(st): State<AppState>, Path(id): Path<String>) -> Response {
+    let Some(links) = st.links else {
+        return (
+            StatusCode::NOT_FOUND,
+            "this server does not make short links\n",
+        )
+            .into_response();
+    };
+    let lookup = id.clone();
+    match tokio::task::spawn_blocking(move || links.get(&lookup)).await {
+        Ok(Ok(Some(payload))) => {
+            let Ok(location) = HeaderValue::from_str(&format!("../#{payload}")) else {
+                return (StatusCode::INTERNAL_SERVER_ERROR, "bad stored link\n").into_response();
+            };
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            r.headers_mut().insert(header::LOCATION, location);
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Ok(Ok(None)) => (
+            StatusCode::NOT_FOUND,
+            "There is no short link with this id on this server (it may have been deleted).\n",
+        )
+            .into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "reading a short link");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not read the link\n",
+            )
+                .into_response()
+        }
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not read the link\n",
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,122 @@
+//! The layers in front of the routes: which pages may call `/api/` and how often, and the one
+//! log line per request.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::AppState;
+use super::api::api_error;
+
+/// Requests per client address per minute, in fixed one-minute windows.
+pub(super) struct RateLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<IpAddr, (u64, u32)>>,
+    start: std::time::Instant,
+}
+
+impl RateLimiter {
+    pub(super) fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute,
+            windows: Mutex::new(HashMap::new()),
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// `None` if allowed, else the seconds until the window resets.
+    fn check(&self, ip: IpAddr) -> Option<u64> {
+        if self.per_minute == 0 {
+            return None;
+        }
+        let elapsed = self.start.elapsed().as_secs();
+        let minute = elapsed / 60;
+        let Ok(mut windows) = self.windows.lock() else {
+            return None;
+        };
+        if windows.len() > 10_000 {
+            windows.retain(|_, (m, _)| *m == minute);
+        }
+        let entry = windows.entry(ip).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        if entry.1 >= self.per_minute {
+            return Some(60 - elapsed % 60);
+        }
+        entry.1 += 1;
+        None
+    }
+}
+
+pub(super) async fn rate_limit(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    if let Some(wait) = st.limiter.check(peer.ip()) {
+        tracing::warn!(client = %peer.ip(), "rate limited");
+        let mut r = api_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!("too many requests from this address; try again in {wait} s"),
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return r;
+    }
+    next.run(request).await
+}
+
+/// Refuses requests to `/api/` that another site's page made through the person's browser
+/// (`kiln_core::deploy::guard` decides), with a 403 or 415 that says why.
+pub(super) async fn same_origin_only(
+    State(st): State<AppState>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let facts = kiln_core::deploy::guard::RequestFacts {
+        method: request.method().as_str(),
+        content_type: text("content-type"),
+        origin: text("origin"),
+        sec_fetch_site: text("sec-fetch-site"),
+        host: text("host"),
+        forwarded_host: text("x-forwarded-host"),
+        forwarded_proto: text("x-forwarded-proto"),
+    };
+    if let Err(refusal) = kiln_core::deploy::guard::check(&facts, &st.public_origins) {
+        tracing::warn!(
+            path = %request.uri().path(),
+            origin = facts.origin.unwrap_or("-"),
+            site = facts.sec_fetch_site.unwrap_or("-"),
+            "refused a request from another site"
+        );
+        let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN);
+        return api_error(status, &refusal.to_string());
+    }
+    next.run(request).await
+}
+
+/// One line per request: method, path (never the query, which can carry granted origins, nor
+/// any body), status and time.
+pub(super) async fn log_request(request: axum::extract::Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path = %path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
