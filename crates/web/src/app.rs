@@ -8,33 +8,29 @@
 use kiln_core::artifact::Artifact;
 use kiln_core::deploy::{ClientConfig, is_server_proxy};
 use kiln_core::ending::{Delivery, Notice, Remedy, turn_notice};
-use kiln_core::history::{
-    Conversation, Summary, export, export_file_name, parse_export, plan_import, read_records,
-    upsert,
-};
-use kiln_core::markdown::to_safe_html;
-use kiln_core::prompt::{Prompt, PromptError};
-use kiln_core::protocol::{AutoFix, CONTINUE_PROMPT, kiln_step};
+use kiln_core::history::Conversation;
+use kiln_core::prompt::Prompt;
+use kiln_core::protocol::{AutoFix, CONTINUE_PROMPT};
 use kiln_core::provider::{RetryDecision, RetryPolicy};
 use kiln_core::session::{Ending, ModelSettings, Session, Turn, preview_due};
 use kiln_core::share::SharedArtifact;
-use kiln_core::studio::{
-    PasteError, Runnable, runnable_from_paste, runnable_from_shared, runnable_of_version,
-};
+use kiln_core::studio::{Runnable, runnable_from_paste, runnable_from_shared, runnable_of_version};
 use kiln_core::transcript::{ReplyView, Segment};
 use leptos::prelude::*;
-use web_sys::IdbDatabase;
 
 use crate::apps::Apps;
 use crate::browser;
+use crate::composer::Composer;
 use crate::gallery::Gallery;
-use crate::history::{HistoryPanel, wall_clock_ms};
-use crate::idb;
+use crate::history::HistoryPanel;
 use crate::preview::Preview;
+use crate::saved::Saved;
 use crate::settings::{SettingsPanel, has_saved_settings, key_name, load_settings};
 use crate::share::{
     BrokenLink, ShareDialog, SharedBanner, clear_address, open_link, payload_in_address,
 };
+use crate::status::{Progress, Status};
+use crate::transcript_view::{Entry, Transcript};
 use crate::transport::{self, TransportError};
 
 /// The preview restarts the app at most this often while a reply streams.
@@ -43,66 +39,6 @@ const LIVE_PREVIEW_MS: f64 = 1_000.0;
 /// A reply being streamed is saved at most this often, so a crashed tab loses at most this
 /// much of it.
 const SAVE_WHILE_STREAMING_MS: f64 = 2_000.0;
-
-/// The conversation that was open, in this browser's localStorage: a reload opens it again.
-const OPEN_CONVERSATION_KEY: &str = "kiln.conversation.open";
-
-/// What the status line under the prompt says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Status {
-    Idle,
-    Invalid(PromptError),
-    Paste(PasteError),
-    Running(String),
-    Waiting,
-    Streaming,
-    Ended(String),
-    /// How a turn (or an attempt to start one) ended, problems drawn as such.
-    Notice(Notice),
-}
-
-impl Status {
-    fn is_problem(&self) -> bool {
-        match self {
-            Status::Invalid(_) | Status::Paste(_) => true,
-            Status::Notice(n) => n.problem,
-            _ => false,
-        }
-    }
-}
-
-/// One turn of the conversation. The text is a signal of its own, so a streamed chunk updates
-/// only the reply being written, not every row; `id` keys the rows. Reference-counted rather
-/// than owned by a scope: a turn started from a button that then disappears (Continue, Fix)
-/// must outlive that button.
-#[derive(Debug, Clone)]
-struct Entry {
-    id: u64,
-    user: bool,
-    text: ArcRwSignal<String>,
-    /// A model's reply as prose and artifact cards (`kiln_core::transcript`).
-    segments: ArcRwSignal<Vec<Segment>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-struct Progress {
-    started_ms: f64,
-    now_ms: f64,
-    chars: usize,
-    tokens: Option<u64>,
-}
-
-impl Progress {
-    fn line(&self) -> String {
-        let secs = ((self.now_ms - self.started_ms) / 1000.0).max(0.0);
-        let (amount, unit) = match self.tokens {
-            Some(t) => (t as f64, "tokens"),
-            None => (self.chars as f64, "chars"),
-        };
-        let rate = if secs > 0.2 { amount / secs } else { 0.0 };
-        format!("{amount:.0} {unit} · {rate:.0}/s · {secs:.1} s")
-    }
-}
 
 async fn fetch_config() -> Result<ClientConfig, String> {
     let text = browser::fetch_text("./config.json").await?;
@@ -177,74 +113,30 @@ pub fn App() -> impl IntoView {
     let can_continue = RwSignal::new(false);
     let (show_code, set_show_code) = signal(0u32);
 
-    // History: the open conversation's record (without its contents, which live in the
-    // signals above until saved), the list's summaries, and the store.
-    let db = StoredValue::new_local(None::<IdbDatabase>);
-    let open_conversation = StoredValue::new(None::<Conversation>);
-    let open_id = RwSignal::new(None::<String>);
-    let summaries = RwSignal::new(Vec::<Summary>::new());
-    let history_message = RwSignal::new(String::new());
+    // History: which conversation is open and every read and write of the store.
+    let saved = Saved::new();
     let show_history = RwSignal::new(false);
-    let last_save = StoredValue::new(0.0f64);
-    // The conversation the model's artifacts belong to, for their app identity: the open one,
-    // or a new one (saved once its first message is sent, as before).
-    let scope = move || {
-        if let Some(id) = open_conversation.with_value(|c| c.as_ref().map(|c| c.id.clone())) {
-            return id;
-        }
-        let c = Conversation::new(browser::random_token(), wall_clock_ms());
-        let id = c.id.clone();
-        open_id.set(Some(id.clone()));
-        let _ = browser::save(OPEN_CONVERSATION_KEY, &id);
-        open_conversation.set_value(Some(c));
-        id
-    };
+    let scope = move || saved.scope();
     // Saves the open conversation as it is now, a reply still streaming included (as if it
-    // were stopped here). Writes go to IndexedDB in the order they were made.
+    // were stopped here).
     let persist = move || {
-        let Some(mut record) = open_conversation.get_value() else {
-            return;
-        };
-        record.entries = conversation.with_untracked(|entries| {
-            entries
-                .iter()
-                .map(|e| kiln_core::history::Entry {
-                    user: e.user,
-                    text: e.text.get_untracked(),
+        saved.save(|record| {
+            record.entries = conversation.with_untracked(|entries| {
+                entries
+                    .iter()
+                    .map(|e| kiln_core::history::Entry {
+                        user: e.user,
+                        text: e.text.get_untracked(),
+                    })
+                    .collect()
+            });
+            record.session = turn.with_value(|t| {
+                session.with_value(|s| match t {
+                    Some(t) => s.with_partial(t),
+                    None => s.clone(),
                 })
-                .collect()
-        });
-        record.session = turn.with_value(|t| {
-            session.with_value(|s| match t {
-                Some(t) => s.with_partial(t),
-                None => s.clone(),
-            })
-        });
-        record.current = runnable.with_untracked(|r| r.as_ref().map(|r| r.key.clone()));
-        record.touch(wall_clock_ms());
-        last_save.set_value(browser::now_ms());
-        let id = record.id.clone();
-        // A first message that got no reply at all leaves nothing worth a row in the list.
-        let empty = record.entries.is_empty() && record.session.messages().is_empty();
-        let text = record.to_record();
-        if empty {
-            summaries.update(|s| s.retain(|s| s.id != id));
-        } else {
-            summaries.update(|s| upsert(s, record.summary()));
-        }
-        open_conversation.set_value(Some(record));
-        let Some(store) = db.with_value(Clone::clone) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            let done = if empty {
-                idb::delete(&store, idb::CONVERSATIONS, &id).await
-            } else {
-                idb::put(&store, idb::CONVERSATIONS, &id, &text).await
-            };
-            if let Err(e) = done {
-                history_message.set(format!("Could not save this conversation: {e}."));
-            }
+            });
+            record.current = runnable.with_untracked(|r| r.as_ref().map(|r| r.key.clone()));
         });
     };
 
@@ -282,8 +174,7 @@ pub fn App() -> impl IntoView {
             session.set_value(Session::with_artifact("shared", artifact));
             session_rev.update(|r| *r += 1);
             // A remix is a conversation of its own, saved once the first message is sent.
-            open_conversation.set_value(None);
-            open_id.set(None);
+            saved.detach();
             shared.set(None);
             clear_address();
             set_status.set(Status::Ended(
@@ -411,7 +302,7 @@ pub fn App() -> impl IntoView {
                         last.segments.set(view.segments());
                     }
                     set_status.set(Status::Streaming);
-                    if browser::now_ms() - last_save.get_value() >= SAVE_WHILE_STREAMING_MS {
+                    if saved.since_save_ms() >= SAVE_WHILE_STREAMING_MS {
                         persist();
                     }
                 }
@@ -650,28 +541,13 @@ pub fn App() -> impl IntoView {
         set_runnable.set(shown);
         can_continue.set(false);
         shared.set(None);
-        open_id.set(Some(c.id.clone()));
-        let _ = browser::save(OPEN_CONVERSATION_KEY, &c.id);
         set_status.set(Status::Ended(format!("Opened “{}”.", c.title)));
-        open_conversation.set_value(Some(c));
+        saved.opened(c);
     };
     let open_saved = move |id: String| {
-        if streaming.get_untracked() {
-            return;
+        if !streaming.get_untracked() {
+            saved.open(id, show_saved);
         }
-        let Some(store) = db.with_value(Clone::clone) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            match idb::get(&store, idb::CONVERSATIONS, &id).await {
-                Ok(Some(record)) => match Conversation::from_record(&record) {
-                    Ok(c) => show_saved(c),
-                    Err(e) => history_message.set(format!("{e}.")),
-                },
-                Ok(None) => history_message.set("That conversation is no longer saved.".to_owned()),
-                Err(e) => history_message.set(format!("Could not read the history: {e}.")),
-            }
-        });
     };
     let new_conversation = move || {
         if streaming.get_untracked() {
@@ -680,169 +556,32 @@ pub fn App() -> impl IntoView {
         session.set_value(Session::new());
         session_rev.update(|r| *r += 1);
         conversation.set(Vec::new());
-        open_conversation.set_value(None);
-        open_id.set(None);
-        browser::remove(OPEN_CONVERSATION_KEY);
+        saved.close();
         viewing.set(None);
         model_key.set_value(None);
         set_runnable.set(None);
         can_continue.set(false);
         set_status.set(Status::Idle);
     };
-    let rename_saved = move |(id, title): (String, String)| {
-        let is_open = open_conversation.with_value(|c| c.as_ref().is_some_and(|c| c.id == id));
-        if is_open {
-            let renamed = open_conversation
-                .try_update_value(|c| c.as_mut().map(|c| c.rename(&title)))
-                .flatten();
-            match renamed {
-                Some(Ok(())) => persist(),
-                Some(Err(e)) => history_message.set(format!("{e}.")),
-                None => {}
-            }
-            return;
-        }
-        let Some(store) = db.with_value(Clone::clone) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            let record = idb::get(&store, idb::CONVERSATIONS, &id)
-                .await
-                .ok()
-                .flatten();
-            let Some(Ok(mut c)) = record.as_deref().map(Conversation::from_record) else {
-                return history_message.set("That conversation could not be read.".to_owned());
-            };
-            if let Err(e) = c.rename(&title) {
-                return history_message.set(format!("{e}."));
-            }
-            summaries.update(|s| upsert(s, c.summary()));
-            if let Err(e) = idb::put(&store, idb::CONVERSATIONS, &c.id, &c.to_record()).await {
-                history_message.set(format!("Could not save the new title: {e}."));
-            }
-        });
-    };
+    let rename_saved = move |(id, title): (String, String)| saved.rename(id, title, persist);
     let delete_saved = move |id: String| {
-        if open_id.get_untracked().as_deref() == Some(id.as_str()) {
+        if saved.is_open(&id) {
             if streaming.get_untracked() {
-                return history_message
+                return saved
+                    .message
                     .set("Stop the reply before deleting this conversation.".to_owned());
             }
             new_conversation();
         }
-        summaries.update(|s| s.retain(|s| s.id != id));
-        apps.forget_conversation(&id);
-        let Some(store) = db.with_value(Clone::clone) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            match idb::delete(&store, idb::CONVERSATIONS, &id).await {
-                Ok(()) => history_message.set("Deleted.".to_owned()),
-                Err(e) => history_message.set(format!("Could not delete: {e}.")),
-            }
-        });
-    };
-    let export_all = move || {
-        let Some(store) = db.with_value(Clone::clone) else {
-            return history_message.set("History is not available in this browser.".to_owned());
-        };
-        leptos::task::spawn_local(async move {
-            match idb::all(&store, idb::CONVERSATIONS).await {
-                Ok(records) => {
-                    let (conversations, unreadable) =
-                        read_records(records.iter().map(String::as_str));
-                    crate::share::download(
-                        &export_file_name(wall_clock_ms()),
-                        &export(&conversations),
-                    );
-                    let n = conversations.len();
-                    let mut said = format!(
-                        "Exported {n} conversation{}.",
-                        if n == 1 { "" } else { "s" }
-                    );
-                    if unreadable > 0 {
-                        said.push_str(&format!(
-                            " {unreadable} could not be read and were left out."
-                        ));
-                    }
-                    history_message.set(said);
-                }
-                Err(e) => history_message.set(format!("Could not read the history: {e}.")),
-            }
-        });
-    };
-    let import_file = move |text: String| {
-        let parsed = match parse_export(&text) {
-            Ok(p) => p,
-            Err(e) => return history_message.set(format!("Nothing imported: {e}.")),
-        };
-        let plan = summaries.with_untracked(|s| plan_import(s, parsed));
-        let Some(store) = db.with_value(Clone::clone) else {
-            return history_message.set("History is not available in this browser.".to_owned());
-        };
-        leptos::task::spawn_local(async move {
-            for c in &plan.save {
-                // A file from elsewhere never brings consent, even under an id known here.
-                apps.revoke_conversation(&c.id);
-                if let Err(e) = idb::put(&store, idb::CONVERSATIONS, &c.id, &c.to_record()).await {
-                    return history_message.set(format!("The import stopped: {e}."));
-                }
-                summaries.update(|s| upsert(s, c.summary()));
-            }
-            history_message.set(plan.describe());
-        });
+        saved.delete(id, apps);
     };
     // Open the store, list what it holds, and reopen the conversation that was open before a
     // reload (unless the address carries a share link, which is what the person came for).
-    {
-        let reopen =
-            browser::load(OPEN_CONVERSATION_KEY).filter(|_| payload_in_address().is_none());
-        leptos::task::spawn_local(async move {
-            let store = match idb::open().await {
-                Ok(store) => store,
-                Err(e) => {
-                    apps.attach(None, Vec::new()).await;
-                    return history_message.set(format!(
-                        "History is off: {e}. Conversations and apps' data last until this tab closes."
-                    ));
-                }
-            };
-            match idb::all(&store, idb::CONVERSATIONS).await {
-                Ok(records) => {
-                    let (conversations, unreadable) =
-                        read_records(records.iter().map(String::as_str));
-                    if unreadable > 0 {
-                        history_message.set(format!(
-                            "{unreadable} saved conversation{} could not be read.",
-                            if unreadable == 1 { "" } else { "s" }
-                        ));
-                    }
-                    summaries.set(conversations.iter().map(Conversation::summary).collect());
-                    let owners = conversations
-                        .iter()
-                        .map(|c| {
-                            let ids = c.session.artifacts().iter().map(|h| h.id().to_owned());
-                            (c.id.clone(), c.updated_ms, ids.collect())
-                        })
-                        .collect();
-                    apps.attach(Some(store.clone()), owners).await;
-                    let again =
-                        reopen.and_then(|id| conversations.into_iter().find(|c| c.id == id));
-                    db.set_value(Some(store));
-                    if let Some(c) = again
-                        && conversation.with_untracked(Vec::is_empty)
-                        && !streaming.get_untracked()
-                    {
-                        show_saved(c);
-                    }
-                }
-                Err(e) => {
-                    apps.attach(Some(store.clone()), Vec::new()).await;
-                    history_message.set(format!("Could not read the history: {e}."));
-                }
-            }
-        });
-    }
+    saved.load(apps, payload_in_address().is_none(), move |c| {
+        if conversation.with_untracked(Vec::is_empty) && !streaming.get_untracked() {
+            show_saved(c);
+        }
+    });
     Effect::new(move |_| {
         if streaming.get() {
             return;
@@ -854,7 +593,7 @@ pub fn App() -> impl IntoView {
             send();
         }
     });
-    let stop = move |_| {
+    let stop = move || {
         abort.with_value(|a| {
             if let Some(a) = a {
                 a.abort();
@@ -889,7 +628,7 @@ pub fn App() -> impl IntoView {
                     aria-expanded=move || show_history.get().to_string()
                     on:click=move |_| show_history.update(|v| *v = !*v)
                 >
-                    {move || summaries.with(|s| if s.is_empty() { "History".to_owned() } else { format!("History ({})", s.len()) })}
+                    {move || saved.summaries.with(|s| if s.is_empty() { "History".to_owned() } else { format!("History ({})", s.len()) })}
                 </button>
                 <button
                     class="secondary small"
@@ -905,16 +644,16 @@ pub fn App() -> impl IntoView {
             </Show>
             <Show when=move || show_history.get()>
                 <HistoryPanel
-                    summaries=summaries
-                    current=open_id.into()
+                    summaries=saved.summaries
+                    current=saved.open_id.into()
                     busy=streaming.into()
-                    message=history_message.into()
+                    message=saved.message.into()
                     on_open=Callback::new(open_saved)
                     on_new=Callback::new(move |()| new_conversation())
                     on_rename=Callback::new(rename_saved)
                     on_delete=Callback::new(delete_saved)
-                    on_export=Callback::new(move |()| export_all())
-                    on_import=Callback::new(import_file)
+                    on_export=Callback::new(move |()| saved.export_all())
+                    on_import=Callback::new(move |text: String| saved.import(&text, apps))
                 />
             </Show>
             {move || broken.get().map(|e| view! { <BrokenLink error=e/> })}
@@ -937,130 +676,28 @@ pub fn App() -> impl IntoView {
                     <Show when=move || opening.get()>
                         <p class="muted" role="status" data-testid="share-opening">"Opening the shared app…"</p>
                     </Show>
-                    <ol class="conversation" data-testid="conversation">
-                        <For each=move || conversation.get() key=|e| e.id let:e>
-                            {if e.user {
-                                // Kiln's own messages (a refused edit, Fix, Continue) are
-                                // labelled as Kiln's step, not drawn as the person's words.
-                                match e.text.with_untracked(|t| kiln_step(t)) {
-                                    Some(label) => view! {
-                                        <li class="turn user kiln-step" data-testid="turn-user">
-                                            <span class="step-label" data-testid="kiln-step">{label}</span>
-                                            <span class="step-text">{move || e.text.get()}</span>
-                                        </li>
-                                    }.into_any(),
-                                    None => view! {
-                                        <li class="turn user" data-testid="turn-user">{move || e.text.get()}</li>
-                                    }.into_any(),
-                                }
-                            } else {
-                                view! {
-                                    <li class="turn model" data-testid="turn-model">
-                                        {move || e.segments.get().into_iter().map(|segment| match segment {
-                                            Segment::Prose(text) => view! {
-                                                <div class="prose" inner_html=to_safe_html(&text)></div>
-                                            }.into_any(),
-                                            Segment::Card(card) => {
-                                                let id = card.id.clone();
-                                                view! {
-                                                    <button type="button" class="artifact-card" data-testid="artifact-card"
-                                                        disabled=card.writing || id.is_none()
-                                                        on:click=move |_| if let Some(id) = id.clone() { open_card(id) }>
-                                                        <span class="card-title">{card.label()}</span>
-                                                        <span class="card-detail">{card.detail()}</span>
-                                                    </button>
-                                                }.into_any()
-                                            }
-                                        }).collect_view()}
-                                    </li>
-                                }.into_any()
-                            }}
-                        </For>
-                    </ol>
-                    <form
-                        class="composer"
-                        data-testid="composer"
-                        on:submit=move |ev| {
-                            ev.prevent_default();
+                    <Transcript conversation=conversation on_open_card=Callback::new(open_card)/>
+                    <Composer
+                        draft=draft
+                        status=status
+                        progress=progress.read_only()
+                        streaming=streaming.into()
+                        can_continue=can_continue.into()
+                        on_input=Callback::new(move |text: String| {
+                            set_draft.set(text);
+                            if !streaming.get_untracked() {
+                                set_status.set(Status::Idle);
+                            }
+                        })
+                        on_send=Callback::new(move |()| send())
+                        on_continue=Callback::new(move |()| {
+                            set_draft.set(CONTINUE_PROMPT.to_owned());
                             send();
-                        }
-                    >
-                        <label class="visually-hidden" for="prompt">"Prompt"</label>
-                        <textarea
-                            id="prompt"
-                            data-testid="prompt-input"
-                            rows="4"
-                            placeholder="A pomodoro timer with a progress ring… (or paste an HTML file and press Run as app)"
-                            prop:value=move || draft.get()
-                            on:input=move |ev| {
-                                set_draft.set(event_target_value(&ev));
-                                if !streaming.get_untracked() {
-                                    set_status.set(Status::Idle);
-                                }
-                            }
-                            on:keydown=move |ev| {
-                                if ev.key() == "Enter" && (!ev.shift_key() || ev.ctrl_key() || ev.meta_key()) {
-                                    ev.prevent_default();
-                                    send();
-                                }
-                            }
-                        ></textarea>
-                        <div class="composer-row">
-                            <p
-                                class=move || if status.with(Status::is_problem) { "status problem" } else { "status" }
-                                data-testid="status"
-                                role="status"
-                            >
-                                {move || match status.get() {
-                                    Status::Idle => String::new(),
-                                    Status::Invalid(e) => format!("Cannot send: {e}."),
-                                    Status::Paste(e) => format!("Cannot run: {e}."),
-                                    Status::Running(title) => format!("Running “{title}” in the sandbox."),
-                                    Status::Waiting => format!("Waiting for the first token… {}", progress.get().line()),
-                                    Status::Streaming => format!("Receiving… {}", progress.get().line()),
-                                    Status::Ended(m) => m,
-                                    Status::Notice(n) => n.text,
-                                }}
-                                {move || status.with(|s| match s {
-                                    Status::Notice(Notice { detail: Some(d), .. }) => Some(view! {
-                                        <span class="status-detail" data-testid="status-detail">{d.clone()}</span>
-                                    }),
-                                    _ => None,
-                                })}
-                            </p>
-                            <Show when=move || status.with(|s| matches!(s, Status::Notice(Notice { remedy: Some(Remedy::OpenSettings), .. })))>
-                                <button type="button" class="secondary" data-testid="status-open-settings" on:click=move |_| show_settings.set(true)>
-                                    "Open Model settings"
-                                </button>
-                            </Show>
-                            <Show when=move || can_continue.get() && !streaming.get()>
-                                <button type="button" class="secondary" data-testid="continue-button" on:click=move |_| {
-                                    set_draft.set(CONTINUE_PROMPT.to_owned());
-                                    send();
-                                }>
-                                    "Continue"
-                                </button>
-                            </Show>
-                            <button
-                                type="button"
-                                class="secondary"
-                                data-testid="run-pasted"
-                                on:click=move |_| run_pasted()
-                            >
-                                "Run as app"
-                            </button>
-                            <Show
-                                when=move || streaming.get()
-                                fallback=|| view! {
-                                    <button type="submit" class="send" data-testid="send-button">"Send"</button>
-                                }
-                            >
-                                <button type="button" class="send" data-testid="stop-generation" on:click=stop>
-                                    "Stop reply"
-                                </button>
-                            </Show>
-                        </div>
-                    </form>
+                        })
+                        on_run_pasted=Callback::new(move |()| run_pasted())
+                        on_stop=Callback::new(move |()| stop())
+                        on_open_settings=Callback::new(move |()| show_settings.set(true))
+                    />
                 </section>
                 <Preview
                     runnable=runnable

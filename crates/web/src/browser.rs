@@ -197,6 +197,27 @@ pub async fn get_bytes(url: &str) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
+/// Removes `key` from sessionStorage when the page goes away normally (a reload, a closed
+/// tab), for as long as the calling component lives: a mark still there on load means the page
+/// died instead.
+pub fn session_remove_on_pagehide(key: &'static str) {
+    let on_hide = wasm_bindgen::prelude::Closure::<dyn FnMut()>::new(move || {
+        session_remove(key);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+    }
+    let hook = leptos::prelude::StoredValue::new_local(Some(on_hide));
+    leptos::prelude::on_cleanup(move || {
+        if let (Some(f), Some(w)) = (
+            leptos::prelude::UpdateValue::try_update_value(&hook, Option::take).flatten(),
+            web_sys::window(),
+        ) {
+            let _ = w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
+        }
+    });
+}
+
 /// Waits `delay` without blocking the page (a `setTimeout` as a future).
 pub async fn sleep(delay: std::time::Duration) {
     let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);

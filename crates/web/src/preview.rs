@@ -23,6 +23,7 @@ use crate::browser;
 use crate::code_tab::CodeTab;
 use crate::console_view::{AUTO_FIX_KEY, ConsoleTab};
 use crate::frame::{Connection, LastFocus, use_studio_input};
+use crate::overlays::{ConsentNotices, IsolationNote, Overlays};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -45,9 +46,6 @@ const STOPPED_FOR_FOCUS: &str = "Kiln stopped this app: it kept taking the keybo
 /// goes away normally, so one found on load was running when the page died (a crash, or a
 /// freeze the person ended by reloading) and is not started again without asking.
 const RUNNING_KEY: &str = "kiln.running";
-
-/// What the panel says when an app left its page.
-const NAVIGATED: &str = "This app tried to leave its page (a link, a form or a redirect to another address). The sandbox does not allow that, so the app is no longer running.";
 
 #[component]
 pub fn Preview(
@@ -105,27 +103,7 @@ pub fn Preview(
     browser::session_remove(RUNNING_KEY);
     let held_back = RwSignal::new(false);
     // A page that goes away normally (a reload, a closed tab) did not die with its app.
-    {
-        let on_hide = wasm_bindgen::prelude::Closure::<dyn FnMut()>::new(move || {
-            browser::session_remove(RUNNING_KEY);
-        });
-        if let Some(w) = web_sys::window() {
-            use wasm_bindgen::JsCast;
-            let _ =
-                w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
-        }
-        let hook = StoredValue::new_local(Some(on_hide));
-        on_cleanup(move || {
-            if let (Some(f), Some(w)) = (
-                hook.try_update_value(Option::take).flatten(),
-                web_sys::window(),
-            ) {
-                use wasm_bindgen::JsCast;
-                let _ =
-                    w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
-            }
-        });
-    }
+    browser::session_remove_on_pagehide(RUNNING_KEY);
     let navigated = RwSignal::new(false);
     let paused = RwSignal::new(false);
     let health = RwSignal::new(Health::Starting);
@@ -491,7 +469,7 @@ pub fn Preview(
         )
     };
 
-    let allow_network = move |_| {
+    let allow_network = move |()| {
         if let Some(r) = runnable.get_untracked() {
             let mut c = consent.get_untracked();
             c.grant(&pending.get_untracked());
@@ -500,7 +478,7 @@ pub fn Preview(
             run_id.update(|n| *n += 1);
         }
     };
-    let revoke_network = move |_| {
+    let revoke_network = move |()| {
         if let Some(r) = runnable.get_untracked() {
             apps.set_consent(&r.app, Consent::default());
             consent.set(Consent::default());
@@ -508,20 +486,6 @@ pub fn Preview(
         }
     };
 
-    let isolation_note = move || {
-        let cfg = sandbox_config.get()?.ok()?;
-        let page = web_sys::window()?.location().href().ok()?;
-        let runner = sandbox::resolve_runner(&cfg.runner, &page).ok()?;
-        let page_origin = sandbox::Origin::parse(&browser::page_origin()).ok()?;
-        let mut judged = sandbox::isolation_between(&page_origin, runner.origin());
-        if shared_process.get() == Some(true) {
-            judged = judged.weaker(sandbox::Isolation::SharedProcess);
-        }
-        let warning = cfg.isolation.weaker(judged).warning()?;
-        Some(view! {
-            <p class="isolation-note" data-testid="isolation-note">{warning}</p>
-        })
-    };
     let frame_wrap = NodeRef::<leptos::html::Div>::new();
     let full_screen = move |()| {
         if let Some(el) = frame_wrap.get_untracked() {
@@ -574,24 +538,9 @@ pub fn Preview(
                     <crate::artifact_menu::ArtifactMenu runnable=runnable sandbox_config=sandbox_config on_full_screen=Callback::new(full_screen)/>
                     <button class="secondary small" data-testid="stop-button" on:click=move |_| stop()>"Stop app"</button>
                 </div>
-                {isolation_note}
+                <IsolationNote sandbox_config=sandbox_config shared_process=shared_process.read_only()/>
                 {apps_message}
-                <Show when=move || !pending.with(Consent::is_empty)>
-                    <div class="consent" role="alert" data-testid="network-consent">
-                        <p>"This app asks to:"</p>
-                        <ul>
-                            {move || pending.get().describe().into_iter().map(|d| view! { <li><code>{d}</code></li> }).collect_view()}
-                        </ul>
-                        <p class="muted">"It is blocked until you allow it. Allowing lets the app send anything it has, including what you type into it, to other sites."</p>
-                        <button class="send small" data-testid="allow-network" on:click=allow_network>"Allow"</button>
-                    </div>
-                </Show>
-                <Show when=move || !consent.with(Consent::is_empty)>
-                    <div class="consent granted" data-testid="network-granted">
-                        <span>{move || format!("Allowed: {}", consent.with(|c| c.describe().join(", ")))}</span>
-                        <button class="secondary small" data-testid="revoke-network" on:click=revoke_network>"Revoke"</button>
-                    </div>
-                </Show>
+                <ConsentNotices pending=pending consent=consent.read_only() on_allow=Callback::new(allow_network) on_revoke=Callback::new(revoke_network)/>
                 <button type="button" class="visually-hidden-focusable" data-testid="use-app" on:click=use_app>
                     "Use the app with the keyboard"
                 </button>
@@ -601,50 +550,18 @@ pub fn Preview(
                             <p>"The app is hidden while you type an API key, so no app can see it."</p>
                         </div>
                     </Show>
-                    <Show when=move || stopped.get() && frozen.get().is_none()>
-                        <div class="preview-empty" data-testid="preview-stopped">
-                            <p class="preview-empty-title">"Stopped"</p>
-                            <button class="secondary" data-testid="reload-button" on:click=move |_| reload()>
-                                "Run again"
-                            </button>
-                        </div>
-                    </Show>
                     <For each=move || frames.get() key=|n| *n let:id>
                         {move || frame_view(id)}
                     </For>
-                    <Show when=move || held_back.get()>
-                        <div class="preview-empty" role="alert" data-testid="died-notice">
-                            <p class="preview-empty-title">"Not started"</p>
-                            <p>"This app was running when this page stopped last time (it may hang or use too much memory), so Kiln did not start it again on its own."</p>
-                            <button class="secondary" data-testid="died-run" on:click=move |_| reload()>"Run it"</button>
-                        </div>
-                    </Show>
-                    <Show when=move || frozen.get().is_some()>
-                        <div class="preview-empty" role="alert" data-testid="frozen-overlay">
-                            <p class="preview-empty-title">"Stopped"</p>
-                            <p>{move || frozen.get().map(Starved::describe)}</p>
-                            <button class="secondary" data-testid="frozen-reload" on:click=move |_| reload()>"Run again"</button>
-                        </div>
-                    </Show>
-                    <Show when=move || navigated.get() && !stopped.get()>
-                        <div class="hung" role="alert" data-testid="navigated-overlay">
-                            <p class="preview-empty-title">"This app left its page"</p>
-                            <p>{NAVIGATED}</p>
-                            <div class="row">
-                                <button class="send" data-testid="navigated-reload" on:click=move |_| reload()>"Run again"</button>
-                            </div>
-                        </div>
-                    </Show>
-                    <Show when=move || health.get() == Health::Hung && !stopped.get() && !navigated.get()>
-                        <div class="hung" role="alert" data-testid="hung-overlay">
-                            <p class="preview-empty-title">"This app stopped responding"</p>
-                            <p>"It may be stuck in a loop or out of memory. The rest of Kiln keeps working."</p>
-                            <div class="row">
-                                <button class="send" data-testid="hung-stop" on:click=move |_| stop()>"Stop"</button>
-                                <button class="secondary" data-testid="hung-reload" on:click=move |_| reload()>"Reload"</button>
-                            </div>
-                        </div>
-                    </Show>
+                    <Overlays
+                        stopped=stopped.read_only()
+                        frozen=frozen.read_only()
+                        held_back=held_back.read_only()
+                        navigated=navigated.read_only()
+                        health=health.read_only()
+                        on_reload=Callback::new(move |()| reload())
+                        on_stop=Callback::new(move |()| stop())
+                    />
                 </div>
                 <Show when=move || paused.get() && tab.get() == Tab::Preview>
                     <p class="muted" role="status" data-testid="app-paused">"Paused: the keyboard went into the app without a click Kiln could see. Press Resume in the app to use it again."</p>
