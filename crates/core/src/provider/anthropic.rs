@@ -11,8 +11,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::decode::Sink;
 use super::error::{classify_in_stream, clean_message};
+use super::sink::Sink;
 use super::{ChatRequest, ModelInfo, Role, StopReason, count_at, str_at};
 
 /// The `anthropic-version` header value the formats here follow.

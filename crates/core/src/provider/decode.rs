@@ -13,7 +13,8 @@ use serde_json::Value;
 use thiserror::Error;
 
 use super::frame::{Lines, Sse};
-use super::{Protocol, ProviderError, StopReason, StreamEvent, Usage};
+use super::sink::{Phase, Sink};
+use super::{Protocol, StreamEvent};
 use super::{anthropic, gemini, ollama, openai};
 
 /// The longest line, or server-sent event's data, a decoder accepts by default: 4 MiB. Real
@@ -38,65 +39,6 @@ pub enum DecodeError {
     /// The body ended before the protocol's last event: the reply is incomplete.
     #[error("the stream ended before the reply was complete")]
     Truncated,
-}
-
-/// Where the reply stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    /// Text may still come.
-    Streaming,
-    /// A stop reason arrived; the reply text is complete even if the final event never does.
-    Stopped,
-    /// The protocol's last event arrived.
-    Done,
-    /// The provider reported an error in the stream.
-    Failed,
-}
-
-/// Collects the events of one frame and tracks the phase.
-pub(crate) struct Sink<'a> {
-    out: &'a mut Vec<StreamEvent>,
-    phase: &'a mut Phase,
-}
-
-impl Sink<'_> {
-    pub(crate) fn text(&mut self, text: &str) {
-        if !text.is_empty() {
-            self.out.push(StreamEvent::Text(text.to_owned()));
-        }
-    }
-
-    pub(crate) fn thinking(&mut self, text: &str) {
-        if !text.is_empty() {
-            self.out.push(StreamEvent::Thinking(text.to_owned()));
-        }
-    }
-
-    pub(crate) fn usage(&mut self, input_tokens: Option<u64>, output_tokens: Option<u64>) {
-        if input_tokens.is_some() || output_tokens.is_some() {
-            self.out.push(StreamEvent::Usage(Usage {
-                input_tokens,
-                output_tokens,
-            }));
-        }
-    }
-
-    pub(crate) fn stop(&mut self, reason: StopReason) {
-        self.out.push(StreamEvent::Stop(reason));
-        if *self.phase == Phase::Streaming {
-            *self.phase = Phase::Stopped;
-        }
-    }
-
-    pub(crate) fn done(&mut self) {
-        self.out.push(StreamEvent::Done);
-        *self.phase = Phase::Done;
-    }
-
-    pub(crate) fn error(&mut self, error: ProviderError) {
-        self.out.push(StreamEvent::Error(error));
-        *self.phase = Phase::Failed;
-    }
 }
 
 /// Parses one event's JSON.

@@ -9,8 +9,8 @@
 
 use serde_json::{Value, json};
 
-use super::decode::Sink;
 use super::error::{classify_in_stream, clean_message};
+use super::sink::Sink;
 use super::{ChatRequest, ModelInfo, Role, StopReason, count_at, str_at};
 
 pub(crate) fn chat_body(chat: &ChatRequest) -> Value {

@@ -24,6 +24,7 @@ mod gemini;
 mod ollama;
 mod openai;
 mod retry;
+mod sink;
 
 use std::fmt;
 

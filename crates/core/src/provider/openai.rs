@@ -11,8 +11,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::decode::Sink;
 use super::error::{classify_in_stream, clean_message};
+use super::sink::Sink;
 use super::{ChatRequest, ModelInfo, Role, StopReason, count_at, str_at};
 
 /// The body. OpenAI's own API gets `max_completion_tokens` (its reasoning models refuse
