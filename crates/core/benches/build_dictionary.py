@@ -1,7 +1,7 @@
 """Builds the share codec's v2 dictionary extension from a training corpus of model-written apps.
 
     python3 crates/core/benches/build_dictionary.py 60000 crates/core/src/share/dictionary-v2.txt \
-        crates/core/benches/share_training --min-df 2
+        crates/core/benches/data/share_training --min-df 2
 
 made the released file (a test pins its length and fingerprint; never rebuild it for v2: a new
 extension is a new format version). Options: --k K (segment size, 384), --d D (substring length,

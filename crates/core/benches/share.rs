@@ -1,10 +1,10 @@
 //! Share-link length and speed on corpora of single-file apps, against the alternatives, all
 //! measured in the same run.
 //!
-//! The corpora: `benches/share_corpus/` (50 hand-written apps of every kind, 2-17 KB, the
-//! benchmark the format was designed against) and `benches/share_heldout/` (40 apps written by a
+//! The corpora: `benches/data/share_corpus/` (50 hand-written apps of every kind, 2-17 KB, the
+//! benchmark the format was designed against) and `benches/data/share_heldout/` (40 apps written by a
 //! model for this purpose, which no choice of format, model or dictionary looked at). The v2
-//! dictionary was chosen from a third set, `benches/share_training/`, by
+//! dictionary was chosen from a third set, `benches/data/share_training/`, by
 //! `benches/build_dictionary.py`. For every file it measures the link payload (the part after
 //! `#`) made by:
 //!
@@ -118,7 +118,7 @@ const LZ_STRING: usize = 6;
 fn main() {
     let dirs: Vec<PathBuf> = std::env::var("KILN_SHARE_CORPUS").map_or_else(
         |_| {
-            let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches");
+            let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/data");
             vec![here.join("share_corpus"), here.join("share_heldout")]
         },
         |dirs| dirs.split(':').map(PathBuf::from).collect(),
