@@ -12,6 +12,7 @@ mod extract;
 mod generate;
 mod http_client;
 mod links;
+mod model;
 mod run;
 mod serve;
 mod share;

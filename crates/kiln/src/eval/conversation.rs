@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::io::Read as _;
 use std::time::Instant;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use kiln_core::eval::{Case, TurnRecord};
 use kiln_core::extract::MAX_REPLY_BYTES;
 use kiln_core::prompt::Prompt;
@@ -13,8 +13,8 @@ use kiln_core::provider::{Endpoint, Protocol, RetryPolicy};
 use kiln_core::session::{Ending, ModelSettings, Session};
 
 use super::Options;
-use crate::generate::{Key, send_retrying};
 use crate::http_client::Client;
+use crate::model::{Key, send_retrying};
 
 /// The model side: where to send, with which key.
 pub(super) struct Model {
@@ -31,23 +31,17 @@ impl Model {
             .provider
             .ok_or_else(|| anyhow!("name a provider with --provider"))?;
         let protocol = Protocol::from(provider);
-        let endpoint = Endpoint::new(protocol, opts.base_url.as_deref()).map_err(|e| anyhow!(e))?;
-        let Some(model) = opts
-            .model
-            .clone()
-            .or_else(|| protocol.default_model().map(str::to_owned))
-        else {
-            bail!("name a model with --model: {protocol} has no default");
-        };
+        let endpoint = opts.model.endpoint(protocol)?;
+        let model = opts.model.model(protocol)?;
         Ok(Self {
             endpoint,
             settings: ModelSettings {
                 provider: protocol.name().to_owned(),
-                base_url: opts.base_url.clone().unwrap_or_default(),
+                base_url: opts.model.base_url.clone().unwrap_or_default(),
                 model,
-                max_tokens: opts.max_tokens,
+                max_tokens: opts.model.max_tokens,
             },
-            key: Key::from_env(protocol, opts.api_key_env.as_deref())?,
+            key: opts.model.key(protocol)?,
             client: Client::new(),
             policy: RetryPolicy::default(),
         })

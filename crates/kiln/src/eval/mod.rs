@@ -24,7 +24,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use base64::Engine as _;
 use kiln_core::eval::{self, Case, CaseResult, Prices, RESULTS_FORMAT, RunRecord, TurnRecord};
 
-use crate::generate::Provider;
+use crate::model::{ModelFlags, Provider};
 use crate::webdriver::{self, Driver};
 
 use self::browser::{Server, WINDOW, check_in_browser, stop_children_on_interrupt};
@@ -37,15 +37,8 @@ pub struct Options {
     /// Which provider API to speak (not needed with --recheck or --compare).
     #[arg(long, value_enum, required_unless_present_any = ["recheck", "compare"])]
     provider: Option<Provider>,
-    /// The API's base URL, instead of the provider's own.
-    #[arg(long, value_name = "URL")]
-    base_url: Option<String>,
-    /// The model [default: the provider's default].
-    #[arg(long)]
-    model: Option<String>,
-    /// The environment variable that holds the API key [default: the provider's usual one].
-    #[arg(long, value_name = "VAR")]
-    api_key_env: Option<String>,
+    #[command(flatten)]
+    model: ModelFlags,
     /// The suite: a folder of case files (see examples/eval/README.md).
     #[arg(long, default_value = "examples/eval", value_name = "DIR")]
     suite: PathBuf,
@@ -66,9 +59,6 @@ pub struct Options {
     /// Compare two runs (folders or results.json files) and exit.
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
     compare: Option<Vec<PathBuf>>,
-    /// The longest reply, in tokens.
-    #[arg(long, default_value_t = 16384, value_name = "N")]
-    max_tokens: u32,
     /// Price of a million input tokens in US dollars, for the cost column.
     #[arg(long, value_name = "USD", requires = "price_out")]
     price_in: Option<f64>,
