@@ -1,7 +1,7 @@
 //! Kiln's pure core: every decision that can be made without IO, a clock or a DOM.
 //!
-//! The web app, the `kiln` binary and the wasmtime host all depend on this crate and never the
-//! other way round. It builds for native and `wasm32-unknown-unknown` and is tested natively, so
+//! The web app and the `kiln` binary depend on this crate and never the other way round (the
+//! wasmtime host depends on no crate of ours). It builds for native and `wasm32-unknown-unknown` and is tested natively, so
 //! almost all of Kiln's behaviour is checked by a plain `cargo test` in well under a second.
 
 pub mod artifact;
