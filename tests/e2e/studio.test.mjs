@@ -107,6 +107,10 @@ describe('studio first screen', () => {
           await runArtifact(page, '<!DOCTYPE html><title>Dots</title><p>dots</p>');
           const [shown, prompt] = [await box('preview-panel'), await box('prompt-input')];
           assert.ok(shown.y + shown.height <= prompt.y, 'the running app is not above the prompt');
+          // The four tabs fit one row under the title and the actions.
+          const tabs = await Promise.all(['tab-preview', 'tab-code', 'tab-console', 'tab-versions'].map(box));
+          assert.equal(new Set(tabs.map((b) => Math.round(b.y))).size, 1, `tabs wrap: ${tabs.map((b) => b.y).join(', ')}`);
+          assert.ok(tabs[0].y > (await box('more-button')).y, 'the tabs are under the actions');
         }
       });
     });
