@@ -19,7 +19,7 @@ use crate::provider::{
     ProviderError, RequestError, StopReason, StreamDecoder, StreamEvent, Usage,
 };
 use crate::sandbox::AppId;
-use crate::studio::{Runnable, display_title, runnable_html};
+use crate::studio::Runnable;
 
 /// Which model to talk to. The API key is not here: it is kept and sent by the edge only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -458,18 +458,11 @@ impl Turn {
         if let Some(p) = self.extractor.current().filter(|p| p.worth_previewing()) {
             let mut artifact = p.artifact.clone();
             artifact.content.push_str(p.tail);
-            if let Some(html) = runnable_html(&artifact) {
-                let key = artifact.id.clone().unwrap_or_else(|| "draft".to_owned());
-                return Some(Runnable {
-                    app: AppId::in_conversation(conversation, &key),
-                    key,
-                    title: display_title(&artifact),
-                    kind: artifact.kind,
-                    source: artifact.content.clone(),
-                    html,
-                    complete: false,
-                    language: artifact.language.clone(),
-                });
+            artifact.complete = false;
+            let key = artifact.id.clone().unwrap_or_else(|| "draft".to_owned());
+            let app = AppId::in_conversation(conversation, &key);
+            if let Some(r) = Runnable::of(&artifact, key, app) {
+                return Some(r);
             }
         }
         let report = self.extractor.report();
@@ -483,16 +476,7 @@ impl Turn {
                 // is kept ([`runnable_of_version`]): its versions are found by it, and what the
                 // app stores while the reply ends, and what it was allowed, are still its own
                 // after a reload.
-                runnable_html(a).map(|html| Runnable {
-                    app: AppId::in_conversation(conversation, &r.id),
-                    key: r.id.clone(),
-                    title: display_title(a),
-                    kind: a.kind,
-                    source: a.content.clone(),
-                    html,
-                    complete: a.complete,
-                    language: a.language.clone(),
-                })
+                Runnable::of(a, r.id.clone(), AppId::in_conversation(conversation, &r.id))
             })
     }
 }

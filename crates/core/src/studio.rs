@@ -30,6 +30,25 @@ pub struct Runnable {
     pub language: Option<String>,
 }
 
+impl Runnable {
+    /// `artifact` ready for the preview, known as `key` among its versions and as `app` for
+    /// consent and data; `None` for an unfinished React component or Mermaid diagram. Every
+    /// runnable is made here, so what the page shows of an artifact is the same wherever it
+    /// came from.
+    pub fn of(artifact: &Artifact, key: String, app: AppId) -> Option<Runnable> {
+        Some(Runnable {
+            html: runnable_html(artifact)?,
+            key,
+            app,
+            title: display_title(artifact),
+            kind: artifact.kind,
+            source: artifact.content.clone(),
+            complete: artifact.complete,
+            language: artifact.language.clone(),
+        })
+    }
+}
+
 /// The `kiln run` language (`js`, `py`, `wat`) a runnable code artifact is in, if the wasmtime
 /// host can run it.
 pub fn host_language(r: &Runnable) -> Option<&'static str> {
@@ -75,39 +94,25 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
         return Err(PasteError::Empty);
     }
     let report = extract_reply(text);
-    if let Some(a) = report
-        .artifacts
-        .iter()
-        .rev()
-        .find(|a| runnable_html(a).is_some())
-    {
-        let html = runnable_html(a).unwrap_or_default();
-        return Ok(Runnable {
-            key: a.id.clone().unwrap_or_else(|| content_key(&a.content)),
-            // Whatever id the pasted reply claims, a paste is known only by its content.
-            app: AppId::of_content(a.kind, &a.content),
-            title: display_title(a),
-            kind: a.kind,
-            source: a.content.clone(),
-            html,
-            complete: a.complete,
-            language: a.language.clone(),
-        });
+    if let Some(r) = report.artifacts.iter().rev().find_map(|a| {
+        let key = a.id.clone().unwrap_or_else(|| content_key(&a.content));
+        // Whatever id the pasted reply claims, a paste is known only by its content.
+        Runnable::of(a, key, AppId::of_content(a.kind, &a.content))
+    }) {
+        return Ok(r);
     }
     if let Some(a) = report.artifacts.last() {
         return Err(PasteError::Unfinished(a.kind.as_str()));
     }
     if trimmed.starts_with('<') {
-        return Ok(Runnable {
-            key: content_key(trimmed),
-            app: AppId::of_content(ArtifactKind::Html, trimmed),
-            title: "Pasted HTML".to_owned(),
-            kind: ArtifactKind::Html,
-            source: trimmed.to_owned(),
-            html: crate::render::html(trimmed),
+        let page = Artifact {
+            title: Some("Pasted HTML".to_owned()),
             complete: true,
-            language: None,
-        });
+            content: trimmed.to_owned(),
+            ..Artifact::new(ArtifactKind::Html)
+        };
+        let app = AppId::of_content(ArtifactKind::Html, trimmed);
+        return Runnable::of(&page, content_key(trimmed), app).ok_or(PasteError::NothingFound);
     }
     Err(PasteError::NothingFound)
 }
@@ -116,16 +121,11 @@ pub fn runnable_from_paste(text: &str) -> Result<Runnable, PasteError> {
 /// preview (the Versions view shows old versions through this). `None` for an unfinished React
 /// component or Mermaid diagram.
 pub fn runnable_of_version(conversation: &str, id: &str, artifact: &Artifact) -> Option<Runnable> {
-    Some(Runnable {
-        key: id.to_owned(),
-        app: AppId::in_conversation(conversation, id),
-        title: display_title(artifact),
-        kind: artifact.kind,
-        source: artifact.content.clone(),
-        html: runnable_html(artifact)?,
-        complete: artifact.complete,
-        language: artifact.language.clone(),
-    })
+    Runnable::of(
+        artifact,
+        id.to_owned(),
+        AppId::in_conversation(conversation, id),
+    )
 }
 
 /// The artifact a share link carries, ready for the preview.
@@ -138,18 +138,10 @@ pub fn runnable_from_shared(shared: &SharedArtifact) -> Result<Runnable, PasteEr
         complete: true,
         content: shared.content.clone(),
     };
-    let html = runnable_html(&artifact).ok_or(PasteError::Unfinished(shared.kind.as_str()))?;
-    Ok(Runnable {
-        key: content_key(&shared.content),
-        // Known by its content: a link never inherits consent or storage granted to another app.
-        app: AppId::of_content(shared.kind, &shared.content),
-        title: display_title(&artifact),
-        kind: shared.kind,
-        source: shared.content.clone(),
-        html,
-        complete: true,
-        language: shared.language.clone(),
-    })
+    // Known by its content: a link never inherits consent or storage granted to another app.
+    let app = AppId::of_content(shared.kind, &shared.content);
+    Runnable::of(&artifact, content_key(&shared.content), app)
+        .ok_or(PasteError::Unfinished(shared.kind.as_str()))
 }
 
 /// A file name for downloading an artifact: its title made safe, with the kind's extension.
@@ -229,12 +221,7 @@ impl Runnable {
             complete: true,
             content: content.to_owned(),
         };
-        Some(Runnable {
-            html: runnable_html(&artifact)?,
-            source: artifact.content,
-            complete: true,
-            ..self.clone()
-        })
+        Runnable::of(&artifact, self.key.clone(), self.app.clone())
     }
 }
 
