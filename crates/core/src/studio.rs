@@ -47,6 +47,20 @@ impl Runnable {
             language: artifact.language.clone(),
         })
     }
+
+    /// The same app running `content` instead (a hand edit of an app outside the conversation):
+    /// same identity, since the person made the change. `None` when the kind cannot run it.
+    pub fn edited(&self, content: &str) -> Option<Runnable> {
+        let artifact = Artifact {
+            id: None,
+            kind: self.kind,
+            title: Some(self.title.clone()),
+            language: self.language.clone(),
+            complete: true,
+            content: content.to_owned(),
+        };
+        Runnable::of(&artifact, self.key.clone(), self.app.clone())
+    }
 }
 
 /// The `kiln run` language (`js`, `py`, `wat`) a runnable code artifact is in, if the wasmtime
@@ -208,22 +222,6 @@ pub fn display_title(artifact: &Artifact) -> String {
 
 /// What [`display_title`] calls an artifact that names itself nowhere.
 pub const UNTITLED_APP: &str = "Untitled app";
-
-impl Runnable {
-    /// The same app running `content` instead (a hand edit of an app outside the conversation):
-    /// same identity, since the person made the change. `None` when the kind cannot run it.
-    pub fn edited(&self, content: &str) -> Option<Runnable> {
-        let artifact = Artifact {
-            id: None,
-            kind: self.kind,
-            title: Some(self.title.clone()),
-            language: self.language.clone(),
-            complete: true,
-            content: content.to_owned(),
-        };
-        Runnable::of(&artifact, self.key.clone(), self.app.clone())
-    }
-}
 
 /// A short, stable key for content that has no id (FNV-1a, 64 bits, hex). Not a security
 /// boundary: it only names an app without an id among its conversation's versions; consent and
