@@ -19,11 +19,7 @@ fn vendor_base(config: Option<Result<SandboxConfig, String>>) -> Result<String, 
         .and_then(|w| w.location().href().ok())
         .unwrap_or_default();
     let runner = sandbox::resolve_runner(&config.runner, &page).map_err(|e| e.to_string())?;
-    Ok(format!(
-        "{}{}",
-        runner.prefix(),
-        kiln_core::vendor::VENDOR_DIR.trim_start_matches("./")
-    ))
+    Ok(runner.vendor_prefix())
 }
 
 /// The offline page of a React artifact, with the vendored files it needs fetched from the

@@ -72,6 +72,12 @@ impl RunnerBase {
         format!("{}{}", self.origin.as_str(), self.path)
     }
 
+    /// The folder of vendored libraries and renderers beside the runner, as a URL ending in
+    /// `/` (what artifact documents load, and what the studio reads to make an offline file).
+    pub fn vendor_prefix(&self) -> String {
+        format!("{}vendor/", self.prefix())
+    }
+
     /// The runner page's address for a view granted `consent` (its origins go in the query, so
     /// `kiln serve` can narrow the runner's own policy to them).
     pub fn runner_url(&self, consent: &Consent) -> String {
@@ -127,6 +133,11 @@ mod tests {
             assert_eq!(
                 RunnerBase::parse(input).map(|b| b.prefix()),
                 Ok(prefix.to_owned()),
+                "{input}"
+            );
+            assert_eq!(
+                RunnerBase::parse(input).map(|b| b.vendor_prefix()),
+                Ok(format!("{prefix}vendor/")),
                 "{input}"
             );
         }

@@ -162,7 +162,7 @@ fn connect_src(consent: &Consent) -> String {
 /// no `<base>`, no plugins, no nested frames of other sites, no workers from elsewhere.
 pub fn artifact_csp(runner: Option<&RunnerBase>, consent: &Consent) -> String {
     let vendor = runner
-        .map(|r| format!(" {}vendor/", r.prefix()))
+        .map(|r| format!(" {}", r.vendor_prefix()))
         .unwrap_or_default();
     let connect = connect_src(consent);
     format!(
