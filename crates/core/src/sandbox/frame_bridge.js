@@ -116,8 +116,10 @@
     return n;
   };
   const data = new Map(Object.entries(STORAGE || {}));
+  // Each entry's size, counted once when it is written.
+  const sizes = new Map();
   let bytes = 0;
-  for (const [k, v] of data) bytes += utf8(k) + utf8(v);
+  for (const [k, v] of data) { const n = utf8(k) + utf8(v); sizes.set(k, n); bytes += n; }
   const changed = () => {
     if (!storage) storage = { clear: false, set: {} };
     return storage;
@@ -128,12 +130,16 @@
     getItem: (k) => (data.has(String(k)) ? data.get(String(k)) : null),
     setItem: (k, v) => {
       k = String(k); v = String(v);
-      const old = data.has(k) ? utf8(k) + utf8(data.get(k)) : 0;
-      const next = bytes - old + utf8(k) + utf8(v);
-      if (next > QUOTA) {
-        throw new DOMException(`this app's storage is full (quota ${QUOTA} bytes)`, 'QuotaExceededError');
-      }
-      bytes = next;
+      const full = () => new DOMException(`this app's storage is full (quota ${QUOTA} bytes)`, 'QuotaExceededError');
+      const rest = bytes - (sizes.get(k) ?? 0);
+      // Every UTF-16 code unit is at least one UTF-8 byte, so what cannot fit by its length is
+      // refused before it is counted: on engines where the app shares the studio's thread, a
+      // loop of refused writes then costs that thread the app's own work, not Kiln's.
+      if (rest + k.length + v.length > QUOTA) throw full();
+      const size = utf8(k) + utf8(v);
+      if (rest + size > QUOTA) throw full();
+      bytes = rest + size;
+      sizes.set(k, size);
       data.set(k, v);
       changed().set[k] = v;
       soon();
@@ -141,13 +147,15 @@
     removeItem: (k) => {
       k = String(k);
       if (!data.has(k)) return;
-      bytes -= utf8(k) + utf8(data.get(k));
+      bytes -= sizes.get(k) ?? 0;
+      sizes.delete(k);
       data.delete(k);
       changed().set[k] = null;
       soon();
     },
     clear: () => {
       data.clear();
+      sizes.clear();
       bytes = 0;
       storage = { clear: true, set: {} };
       soon();
