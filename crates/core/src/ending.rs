@@ -1,6 +1,7 @@
 //! What the studio says when a turn ends: a sentence that leads with what happened and what to
 //! do, the provider's own words kept apart as detail, and whether it is a problem.
 
+use crate::protocol::{AUTO_FIX_LIMIT, AutoFix};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::session::Ending;
 
@@ -132,6 +133,71 @@ pub fn turn_notice(delivery: &Delivery, ending: &Ending, reply_chars: usize) -> 
             remedy: Some(Remedy::OpenSettings),
         },
     }
+}
+
+/// Who started a turn. It decides what the automatic-fix budget does and whether a refused
+/// edit in the reply is sent back to the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The person sent a message (Send, Continue, Fix): the budget is full again.
+    Person,
+    /// The studio sent the app's errors on its own, within the budget.
+    AutoFix,
+    /// The studio asked again for a whole artifact after an edit was refused.
+    Repair,
+}
+
+impl Origin {
+    /// What a turn started this way does to the automatic-fix budget.
+    pub fn budget(self, budget: &mut AutoFix) {
+        if self == Self::Person {
+            budget.refill();
+        }
+    }
+}
+
+/// What follows a reply that ended normally but had an edit refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repair {
+    /// Send `prompt` (asking for the whole artifact), once, saying `status` meanwhile.
+    Ask { prompt: String, status: String },
+    /// The repair's own edit was refused too: the studio stops and says so.
+    GiveUp(String),
+}
+
+/// Whether a turn started by `origin`, whose reply had an edit refused (`repair_prompt`, from
+/// `Turn::repair_prompt`), is followed by a repair: once, never for a repair's own refusal.
+pub fn repair_after(origin: Origin, repair_prompt: Option<String>) -> Option<Repair> {
+    let prompt = repair_prompt?;
+    Some(if origin == Origin::Repair {
+        Repair::GiveUp(
+            "The model's edit did not apply again; the previous version is kept. Ask again in \
+             other words, or ask for the whole app."
+                .to_owned(),
+        )
+    } else {
+        Repair::Ask {
+            prompt,
+            status: "The model's edit did not apply; asking it to write the whole artifact again…"
+                .to_owned(),
+        }
+    })
+}
+
+/// What the status line says when the app still fails after the automatic fixes allowed.
+pub fn auto_fix_spent() -> String {
+    format!(
+        "The app still shows errors after {AUTO_FIX_LIMIT} automatic fixes; use Fix, or describe \
+         the problem."
+    )
+}
+
+/// The notice for a provider that needs a key this browser does not have.
+pub fn needs_key(provider: &str) -> Notice {
+    Notice::problem(format!(
+        "Add an API key for {provider} in the Model settings (it stays in this browser), or \
+         choose a local model."
+    ))
 }
 
 fn characters(n: usize) -> String {
@@ -276,5 +342,47 @@ mod tests {
         assert!(!n.text.contains("Incorrect"));
         assert!(n.line().contains("401"));
         assert_eq!(Notice::info("Done.").line(), "Done.");
+    }
+
+    #[test]
+    fn a_refused_edit_is_sent_back_once_and_never_for_a_repair() {
+        let asked = Some("write it all".to_owned());
+        for origin in [Origin::Person, Origin::AutoFix] {
+            match repair_after(origin, asked.clone()) {
+                Some(Repair::Ask { prompt, status }) => {
+                    assert_eq!(prompt, "write it all");
+                    assert!(status.contains("asking it to write the whole artifact"));
+                }
+                other => panic!("{origin:?}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            repair_after(Origin::Repair, asked),
+            Some(Repair::GiveUp(t)) if t.contains("previous version is kept")
+        ));
+        for origin in [Origin::Person, Origin::AutoFix, Origin::Repair] {
+            assert_eq!(repair_after(origin, None), None);
+        }
+    }
+
+    #[test]
+    fn only_the_persons_own_message_refills_the_fix_budget() {
+        let spent = || {
+            let mut b = AutoFix::default();
+            while b.take() {}
+            b
+        };
+        for (origin, refilled) in [
+            (Origin::Person, true),
+            (Origin::AutoFix, false),
+            (Origin::Repair, false),
+        ] {
+            let mut b = spent();
+            origin.budget(&mut b);
+            assert_eq!(b.used() == 0, refilled, "{origin:?}");
+        }
+        assert!(auto_fix_spent().contains(&AUTO_FIX_LIMIT.to_string()));
+        let n = needs_key("anthropic");
+        assert!(n.problem && n.text.contains("API key for anthropic"));
     }
 }
