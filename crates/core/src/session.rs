@@ -20,6 +20,7 @@ use crate::provider::{
 };
 use crate::sandbox::AppId;
 use crate::studio::Runnable;
+use crate::transcript::{ReplyView, Segment};
 
 /// Which model to talk to. The API key is not here: it is kept and sent by the edge only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,6 +190,16 @@ impl Session {
 
     /// Starts a turn: the request to send for `prompt`, and the state that will decode it.
     pub fn begin(&self, settings: &ModelSettings, prompt: &Prompt) -> Result<Turn, SettingsError> {
+        self.begin_with(settings, prompt, None)
+    }
+
+    /// [`Session::begin`] with a sampling temperature (`None`: the model's own).
+    pub fn begin_with(
+        &self,
+        settings: &ModelSettings,
+        prompt: &Prompt,
+        temperature: Option<f64>,
+    ) -> Result<Turn, SettingsError> {
         let endpoint = settings.endpoint()?;
         let mut messages = self.messages.clone();
         let said = match &self.note {
@@ -201,7 +212,7 @@ impl Session {
             system: SYSTEM_PROMPT.to_owned(),
             messages,
             max_tokens: settings.max_tokens,
-            temperature: None,
+            temperature,
         };
         let request = endpoint.chat_request(&chat)?;
         Ok(Turn {
@@ -209,7 +220,7 @@ impl Session {
             endpoint,
             request,
             prompt: said,
-            extractor: Extractor::with_artifacts(self.artifacts.clone()),
+            view: ReplyView::new(self.artifacts.clone()),
             reply: String::new(),
             usage: Usage::default(),
             stop: None,
@@ -228,7 +239,7 @@ impl Session {
         }
         self.messages.push(Message::user(turn.prompt));
         self.messages.push(Message::assistant(turn.reply));
-        self.artifacts = turn.extractor.into_set();
+        self.artifacts = turn.view.into_extractor().into_set();
         self.note = None;
     }
 
@@ -330,14 +341,15 @@ impl Ending {
     }
 }
 
-/// The turn in flight: decoder, extractor and everything received.
+/// The turn in flight: decoder, extractor (inside the reply's view) and everything received.
 #[derive(Debug)]
 pub struct Turn {
     endpoint: Endpoint,
     request: HttpRequest,
     prompt: String,
     decoder: StreamDecoder,
-    extractor: Extractor,
+    /// The reply as prose and cards, over the turn's one extractor.
+    view: ReplyView,
     reply: String,
     usage: Usage,
     stop: Option<StopReason>,
@@ -361,6 +373,11 @@ impl Turn {
     /// The reply text so far.
     pub fn reply(&self) -> &str {
         &self.reply
+    }
+
+    /// Whether the provider said the reply is complete (nothing more needs reading).
+    pub fn is_done(&self) -> bool {
+        self.done
     }
 
     /// Token counts the provider reported so far.
@@ -395,7 +412,7 @@ impl Turn {
             match event {
                 StreamEvent::Text(t) => {
                     self.reply.push_str(t);
-                    self.extractor.feed(t);
+                    self.view.feed(t);
                     chars += t.chars().count();
                 }
                 StreamEvent::Usage(u) => self.usage.merge(*u),
@@ -419,7 +436,7 @@ impl Turn {
         self.events.clear();
         let flushed = self.decoder.finish(&mut self.events);
         self.absorb();
-        self.extractor.finish();
+        self.view.finish();
         if let Some(e) = &self.error {
             return Ending::Provider(e.clone());
         }
@@ -428,17 +445,31 @@ impl Turn {
             Some(e) => return Ending::Garbled(e.to_string()),
             None => {}
         }
+        // A stop reason that is not a cut says the reply is whole, even if the stream's own end
+        // marker never came.
         match &self.stop {
             Some(reason) if reason.is_cut() => Ending::Cut(reason.clone()),
-            _ if self.done => Ending::Complete,
-            _ => Ending::Dropped,
+            Some(_) => Ending::Complete,
+            None if self.done => Ending::Complete,
+            None => Ending::Dropped,
         }
+    }
+
+    /// The reply as the conversation shows it, from the turn's own extractor.
+    pub fn segments(&self) -> Vec<Segment> {
+        self.view.segments()
+    }
+
+    /// Brings `out` up to date with [`Turn::segments`], copying only what changed; returns
+    /// whether anything did.
+    pub fn sync_segments(&self, out: &mut Vec<Segment>) -> bool {
+        self.view.sync(out)
     }
 
     /// The artifacts of this reply so far (complete ones; see [`Turn::live`] for the one being
     /// written).
     pub fn report(&self) -> ExtractReport {
-        self.extractor.report()
+        self.view.extractor().report()
     }
 
     /// The message that asks the model to write the artifact again in full when an edit in
@@ -446,7 +477,11 @@ impl Turn {
     /// sends it once, automatically, after a reply that ended normally; the rewrite it asks for
     /// replaces the refused edit.
     pub fn repair_prompt(&self) -> Option<String> {
-        self.extractor.rejections().first().map(edit_feedback)
+        self.view
+            .extractor()
+            .rejections()
+            .first()
+            .map(edit_feedback)
     }
 
     /// What the preview should run now: the artifact being written if it is one the preview
@@ -455,7 +490,12 @@ impl Turn {
     pub fn live(&self, conversation: &str) -> Option<Runnable> {
         // A plain fence is a candidate until it closes: one to look at is shown while it
         // streams all the same, code only once it is past the size of a snippet.
-        if let Some(p) = self.extractor.current().filter(|p| p.worth_previewing()) {
+        if let Some(p) = self
+            .view
+            .extractor()
+            .current()
+            .filter(|p| p.worth_previewing())
+        {
             let mut artifact = p.artifact.clone();
             artifact.content.push_str(p.tail);
             artifact.complete = false;
@@ -465,7 +505,7 @@ impl Turn {
                 return Some(r);
             }
         }
-        let report = self.extractor.report();
+        let report = self.view.extractor().report();
         report
             .artifacts
             .iter()
@@ -570,6 +610,28 @@ mod tests {
                 .unwrap()
                 .app
         );
+    }
+
+    #[test]
+    fn the_turn_gives_the_transcript_its_segments_from_its_own_extractor() {
+        let session = Session::new();
+        let prompt = Prompt::parse("a counter").unwrap();
+        let mut turn = session.begin(&openai(), &prompt).unwrap();
+        let (mut shown, mut writing) = (Vec::new(), false);
+        for part in sse(&APP, true).split_inclusive("\n\n") {
+            turn.feed(part.as_bytes());
+            turn.sync_segments(&mut shown);
+            assert_eq!(shown, turn.segments());
+            writing |= matches!(shown.get(1), Some(Segment::Card(c)) if c.writing);
+        }
+        assert!(writing, "the card was never shown being written");
+        assert_eq!(turn.finish(), Ending::Complete);
+        turn.sync_segments(&mut shown);
+        assert_eq!(
+            shown,
+            crate::transcript::ReplyView::of(turn.reply(), ArtifactSet::new())
+        );
+        assert!(matches!(shown.get(1), Some(Segment::Card(c)) if c.complete && !c.writing));
     }
 
     #[test]

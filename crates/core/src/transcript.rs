@@ -107,16 +107,29 @@ impl ReplyView {
         view.segments
     }
 
-    /// Feeds more of the reply.
+    /// Feeds more of the reply. The extractor is fed the same text, cut at line ends, so the
+    /// events it returns for a piece that ends a line are that line's; the unfinished last line
+    /// stays in the extractor too (the live preview shows it).
     pub fn feed(&mut self, text: &str) {
-        self.carry.push_str(text);
-        let Some(last_nl) = self.carry.rfind('\n') else {
-            return;
-        };
-        let rest = self.carry.split_off(last_nl + 1);
-        let whole = std::mem::replace(&mut self.carry, rest);
-        for line in whole.split_inclusive('\n') {
-            self.line(line);
+        for piece in text.split_inclusive('\n') {
+            let events = self.extractor.feed(piece);
+            if !piece.ends_with('\n') {
+                self.carry.push_str(piece);
+                continue;
+            }
+            let events = events.to_vec();
+            let line = if self.carry.is_empty() {
+                std::borrow::Cow::Borrowed(piece)
+            } else {
+                let mut line = std::mem::take(&mut self.carry);
+                line.push_str(piece);
+                std::borrow::Cow::Owned(line)
+            };
+            if events.is_empty() {
+                self.plain(&line);
+            } else {
+                self.apply(&events, &line);
+            }
         }
     }
 
@@ -124,7 +137,7 @@ impl ReplyView {
     pub fn finish(&mut self) {
         let last = std::mem::take(&mut self.carry);
         if !last.is_empty() {
-            self.line(&last);
+            self.plain(&last);
         }
         let events = self.extractor.finish().to_vec();
         self.apply(&events, "");
@@ -139,24 +152,50 @@ impl ReplyView {
     /// The segments so far, with the unfinished last line shown as prose unless it is inside
     /// an artifact.
     pub fn segments(&self) -> Vec<Segment> {
-        let mut out = self.segments.clone();
-        if !self.inside && !self.carry.is_empty() {
-            push_prose(&mut out, &self.carry);
-        }
+        let mut out = Vec::new();
+        self.sync(&mut out);
         out
     }
 
-    fn line(&mut self, line: &str) {
-        let events = self.extractor.feed(line).to_vec();
-        if events.is_empty() {
-            if self.inside {
-                self.held.push_str(line);
-            } else {
-                push_prose(&mut self.segments, line);
-            }
-            return;
+    /// Brings `out`, the segments as last synced, up to date, copying only what may have
+    /// changed: feeding changes at most the last two segments (a discarded snippet's card goes
+    /// back into the prose before it) and the unfinished line, so what lay before the last two
+    /// when `out` was synced is settled. Returns whether anything changed.
+    pub fn sync(&self, out: &mut Vec<Segment>) -> bool {
+        // `out` may end with the unfinished line as a segment of its own: one more.
+        let keep = out
+            .len()
+            .saturating_sub(3)
+            .min(self.segments.len().saturating_sub(2));
+        let mut fresh = self.segments[keep..].to_vec();
+        if !self.inside && !self.carry.is_empty() {
+            push_prose(&mut fresh, &self.carry);
         }
-        self.apply(&events, line);
+        if out[keep..] == fresh[..] {
+            return false;
+        }
+        out.truncate(keep);
+        out.append(&mut fresh);
+        true
+    }
+
+    /// The extractor, fed exactly the reply.
+    pub fn extractor(&self) -> &Extractor {
+        &self.extractor
+    }
+
+    /// The extractor, for what the conversation keeps of the reply.
+    pub fn into_extractor(self) -> Extractor {
+        self.extractor
+    }
+
+    /// A line that changed nothing in the extractor: part of the artifact being read, or prose.
+    fn plain(&mut self, line: &str) {
+        if self.inside {
+            self.held.push_str(line);
+        } else {
+            push_prose(&mut self.segments, line);
+        }
     }
 
     /// Takes in what one line did. The line belongs to the artifact it opened, closed or sat
@@ -391,6 +430,38 @@ mod tests {
             }
             v.finish();
             assert_eq!(v.segments(), whole, "chunk size {size}");
+        }
+    }
+
+    #[test]
+    fn synced_segments_match_the_whole_view_after_every_chunk() {
+        // Cards, a discarded snippet that goes back into the prose before it, an edit and an
+        // artifact left open: every change `sync` must carry.
+        let replies = [
+            "Intro\n```html\n<!DOCTYPE html>\n<html>\n<body>x</body>\n</html>\n```\nmid\n```py\nprint(1)\n```\nend",
+            "A\n<kiln-artifact id=\"c\" kind=\"html\" title=\"C\">\n<p>1</p>\n</kiln-artifact>\nB\n<kiln-edit id=\"c\">\n<<<<<<< SEARCH\n<p>1</p>\n=======\n<p>2</p>\n>>>>>>> REPLACE\n</kiln-edit>\nC\n```svg\n<svg",
+        ];
+        for reply in replies {
+            let chars: Vec<char> = reply.chars().collect();
+            for size in [1, 2, 5, 11, 64] {
+                let mut v = ReplyView::new(ArtifactSet::new());
+                let mut out = Vec::new();
+                for chunk in chars.chunks(size) {
+                    v.feed(&chunk.iter().collect::<String>());
+                    let before = out.clone();
+                    let changed = v.sync(&mut out);
+                    assert_eq!(out, v.segments(), "size {size}");
+                    assert_eq!(changed, before != out, "size {size}");
+                }
+                v.finish();
+                v.sync(&mut out);
+                assert_eq!(out, view(reply), "size {size}");
+                // The view's extractor saw exactly the reply.
+                let mut direct = Extractor::new();
+                direct.feed(reply);
+                direct.finish();
+                assert_eq!(v.extractor().report(), direct.report(), "size {size}");
+            }
         }
     }
 }
