@@ -21,9 +21,11 @@ mod preview;
 mod saved;
 mod settings;
 mod share;
+mod state;
 mod status;
 mod transcript_view;
 mod transport;
+mod turns;
 mod versions;
 
 use wasm_bindgen::prelude::wasm_bindgen;
