@@ -4,8 +4,9 @@
 //! Everything about the providers' formats (request bodies, stream decoding, what an error
 //! means, when to retry) is decided in `kiln_core::provider`; this module is the loop around it:
 //! send, retry rate limits and server errors within a small total wait, read the body as it
-//! arrives, feed the decoder, echo text to stdout and feed the extractor, then write the last
-//! artifact. A reply that stops early (a dropped connection, an error event, the max-tokens
+//! arrives into a `kiln_core::session::Turn` (decoding and extraction, as in the studio and
+//! `kiln eval`), echo text to stdout, then write the last artifact. How the reply ended is the
+//! turn's decision; this module only words it for a terminal. A reply that stops early (a dropped connection, an error event, the max-tokens
 //! limit) still leaves its partial artifact on disk, and the one-line error says so. The key is
 //! read from an environment variable, never from a flag (which would land in shell history),
 //! and is only ever written into the request's auth header; provider messages are scrubbed of
@@ -18,14 +19,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use kiln_core::artifact::{Artifact, ArtifactKind};
+use kiln_core::extract::MAX_REPLY_BYTES;
 use kiln_core::extract::report::format_size;
-use kiln_core::extract::{Extractor, MAX_REPLY_BYTES};
 use kiln_core::prompt::{MAX_PROMPT_CHARS, Prompt};
-use kiln_core::protocol::SYSTEM_PROMPT;
-use kiln_core::provider::{
-    ChatRequest, DecodeError, Message, Protocol, ProviderError, RetryPolicy, StopReason,
-    StreamDecoder, StreamEvent, Usage,
-};
+use kiln_core::provider::{Protocol, RetryPolicy, StopReason};
+use kiln_core::session::{Ending, Session, Turn};
 use kiln_core::units::parse_duration;
 
 use crate::http_client::{Client, Response};
@@ -75,16 +73,12 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
     if opts.list_models {
         return list_models(&client, &endpoint, &key);
     }
-    let model = opts.model.model(protocol)?;
+    let settings = opts.model.settings(protocol)?;
     let prompt = read_prompt(opts.prompt.as_deref().unwrap_or("-"))?;
-    let chat = ChatRequest {
-        model,
-        system: SYSTEM_PROMPT.to_owned(),
-        messages: vec![Message::user(prompt.as_str())],
-        max_tokens: opts.model.max_tokens,
-        temperature: opts.temperature,
-    };
-    let request = endpoint.chat_request(&chat).map_err(|e| anyhow!(e))?;
+    // A conversation of one turn, started and ended as the studio and `kiln eval` do.
+    let turn = Session::new()
+        .begin_with(&settings, &prompt, opts.temperature)
+        .map_err(|e| anyhow!(e))?;
     let policy = RetryPolicy {
         max_retries: opts.retries,
         max_total_wait: opts.max_retry_wait,
@@ -92,14 +86,22 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
     };
 
     let start = Instant::now();
-    let response = send_retrying(&client, &endpoint, &request, &key, &policy, &chat.model)?;
+    let response = send_retrying(
+        &client,
+        &endpoint,
+        turn.request(),
+        &key,
+        &policy,
+        &settings.model,
+    )?;
 
-    let mut reply = Reply::new(protocol, opts.quiet);
-    let ending = reply.stream(response);
+    let mut reply = Reply::new(protocol, turn, opts.quiet);
+    reply.stream(response);
     reply.finish_output();
+    let ending = reply.turn.finish();
     let outcome = reply.outcome(&ending, &key, opts.model.max_tokens);
 
-    let stats = reply.summary(&chat.model, start.elapsed(), outcome.is_none());
+    let stats = reply.summary(&settings.model, start.elapsed(), outcome.is_none());
     let written = reply.write_artifact(opts.output.as_deref())?;
     match (outcome, written) {
         (None, Some((what, _))) => {
@@ -144,119 +146,81 @@ fn read_prompt(arg: &str) -> Result<Prompt> {
     Prompt::parse(&text).map_err(|e| anyhow!(e))
 }
 
-/// How the body ended.
-enum Ending {
-    /// The decoder saw the reply's end (or an error event).
-    Complete,
-    /// Reading failed: the connection dropped or went quiet.
-    Dropped(String),
-    /// The body ended; the decoder decides whether that was the reply's end.
-    Eof,
-    /// The provider sent something the decoder refuses.
-    Bad(DecodeError),
-    /// The reply grew past the extractor's input limit.
-    TooLarge,
-}
-
-/// The reply as it streams: echo, extraction, counts.
+/// The reply as it streams: the turn (decoding and extraction), the echo, counts.
 struct Reply {
     protocol: Protocol,
-    decoder: StreamDecoder,
-    extractor: Extractor,
+    turn: Turn,
     echo: bool,
     /// The live progress line is drawn (stderr is a terminal and stdout is not).
     live: bool,
     started: Instant,
     first_text: Option<Instant>,
     last_draw: Option<Instant>,
-    bytes: usize,
     chars: usize,
     ends_with_newline: bool,
-    usage: Usage,
-    stop: Option<StopReason>,
-    error: Option<ProviderError>,
+    /// Why reading the body failed, if it did.
+    read_error: Option<String>,
+    /// The reply passed [`MAX_REPLY_BYTES`] and was cut there.
+    too_large: bool,
 }
 
 impl Reply {
-    fn new(protocol: Protocol, quiet: bool) -> Self {
+    fn new(protocol: Protocol, turn: Turn, quiet: bool) -> Self {
         let stdout_is_terminal = std::io::stdout().is_terminal();
         Self {
             protocol,
-            decoder: protocol.decoder(),
-            extractor: Extractor::new(),
+            turn,
             echo: !quiet,
             live: std::io::stderr().is_terminal() && (quiet || !stdout_is_terminal),
             started: Instant::now(),
             first_text: None,
             last_draw: None,
-            bytes: 0,
             chars: 0,
             ends_with_newline: true,
-            usage: Usage::default(),
-            stop: None,
-            error: None,
+            read_error: None,
+            too_large: false,
         }
     }
 
-    fn stream(&mut self, response: Response) -> Ending {
+    /// Reads the body into the turn until it ends, fails, or the provider says it is done.
+    fn stream(&mut self, response: Response) {
         let mut body = response.body;
         let mut buf = vec![0u8; 16 * 1024];
-        let mut events = Vec::new();
-        let ending = loop {
+        loop {
             let n = match body.read(&mut buf) {
-                Ok(0) => break Ending::Eof,
+                Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => break Ending::Dropped(e.to_string()),
+                Err(e) => {
+                    self.read_error = Some(e.to_string());
+                    break;
+                }
             };
-            events.clear();
-            let fed = self
-                .decoder
-                .feed(buf.get(..n).unwrap_or_default(), &mut events);
-            if self.take(&mut events).is_err() {
-                break Ending::TooLarge;
+            let before = self.turn.reply().len();
+            let update = self.turn.feed(buf.get(..n).unwrap_or_default());
+            let text = self.turn.reply().get(before..).unwrap_or_default();
+            if !text.is_empty() {
+                self.first_text.get_or_insert_with(Instant::now);
+                self.chars += update.text_chars;
+                self.ends_with_newline = text.ends_with('\n');
+                if self.echo {
+                    let mut out = std::io::stdout().lock();
+                    // A closed stdout (`| head`) stops the echo, not the generation.
+                    if out.write_all(text.as_bytes()).is_err() {
+                        self.echo = false;
+                    }
+                }
             }
-            if let Err(e) = fed {
-                break Ending::Bad(e);
+            if self.turn.reply().len() > MAX_REPLY_BYTES {
+                self.too_large = true;
+                break;
             }
             self.draw();
-            if self.decoder.is_done() {
-                break Ending::Complete;
-            }
-        };
-        let _ = std::io::stdout().flush();
-        ending
-    }
-
-    /// Acts on decoded events; `Err` once the reply passes the size limit.
-    fn take(&mut self, events: &mut Vec<StreamEvent>) -> Result<(), ()> {
-        for event in events.drain(..) {
-            match event {
-                StreamEvent::Text(text) => {
-                    self.bytes += text.len();
-                    if self.bytes > MAX_REPLY_BYTES {
-                        return Err(());
-                    }
-                    self.first_text.get_or_insert_with(Instant::now);
-                    self.chars += text.chars().count();
-                    self.ends_with_newline = text.ends_with('\n');
-                    if self.echo {
-                        let mut out = std::io::stdout().lock();
-                        // A closed stdout (`| head`) stops the echo, not the generation.
-                        if out.write_all(text.as_bytes()).is_err() {
-                            self.echo = false;
-                        }
-                    }
-                    self.extractor.feed(&text);
-                }
-                StreamEvent::Thinking(_) | StreamEvent::Done => {}
-                StreamEvent::Usage(usage) => self.usage.merge(usage),
-                StreamEvent::Stop(stop) => self.stop = Some(stop),
-                StreamEvent::Error(error) => self.error = Some(error),
+            if update.failed || self.turn.is_done() {
+                break;
             }
         }
         let _ = std::io::stdout().flush();
-        Ok(())
     }
 
     fn draw(&mut self) {
@@ -291,53 +255,39 @@ impl Reply {
         }
     }
 
-    /// What went wrong, if anything, in one line; `None` for a reply that ended normally.
-    fn outcome(&mut self, ending: &Ending, key: &Key, max_tokens: u32) -> Option<String> {
-        let mut events = Vec::new();
-        let finished = match ending {
-            Ending::Complete | Ending::Eof | Ending::Dropped(_) => self.decoder.finish(&mut events),
-            Ending::Bad(e) => Err(e.clone()),
-            Ending::TooLarge => Ok(()),
-        };
-        // An NDJSON body may end without its last line end; that line is read now.
-        let too_large = self.take(&mut events).is_err();
-        self.extractor.finish();
-        let got = format_size(self.bytes);
+    /// What went wrong, if anything, in one line, from how the turn ended; `None` for a reply
+    /// that ended normally.
+    fn outcome(&self, ending: &Ending, key: &Key, max_tokens: u32) -> Option<String> {
+        let got = format_size(self.turn.reply().len());
         let provider = self.protocol;
-        if too_large || matches!(ending, Ending::TooLarge) {
+        if self.too_large {
             return Some(format!(
                 "the reply passed the {} limit, so it was cut there",
                 format_size(MAX_REPLY_BYTES)
             ));
         }
-        if let Some(error) = &self.error {
-            return Some(format!(
+        match ending {
+            Ending::Complete => None,
+            Ending::Provider(error) => Some(format!(
                 "{provider} failed during the reply, after {got}: {}",
                 key.scrub(&error.to_string())
-            ));
-        }
-        match (ending, finished) {
-            (Ending::Dropped(why), Err(_)) => {
-                return Some(format!(
-                    "the connection to {provider} dropped after {got} of the reply ({why})"
-                ));
-            }
-            (_, Err(DecodeError::Truncated)) => {
-                return Some(format!(
+            )),
+            Ending::Dropped => Some(match &self.read_error {
+                Some(why) => {
+                    format!("the connection to {provider} dropped after {got} of the reply ({why})")
+                }
+                None => format!(
                     "the stream from {provider} ended after {got}, before the reply was complete"
-                ));
-            }
-            (_, Err(e)) => return Some(format!("{provider}: {e}")),
-            (_, Ok(())) => {}
-        }
-        match &self.stop {
-            Some(StopReason::MaxTokens) => Some(format!(
+                ),
+            }),
+            Ending::Garbled(e) => Some(format!("{provider}: {e}")),
+            Ending::Cut(StopReason::MaxTokens) => Some(format!(
                 "the reply reached the max-tokens limit ({max_tokens}); raise --max-tokens"
             )),
-            Some(StopReason::Refusal) => {
+            Ending::Cut(StopReason::Refusal) => {
                 Some("the model refused, or the provider's safety filter stopped it".to_owned())
             }
-            _ => None,
+            Ending::Cut(reason) => Some(format!("the model stopped early ({reason})")),
         }
     }
 
@@ -345,10 +295,11 @@ impl Reply {
     /// for a reply that ended normally: a cut one has only the provider's early counts.
     fn summary(&self, model: &str, elapsed: Duration, ended: bool) -> String {
         let generating = self.first_text.map(|t| t.elapsed());
-        let amount = match self.usage.output_tokens.filter(|_| ended) {
+        let usage = self.turn.usage();
+        let amount = match usage.output_tokens.filter(|_| ended) {
             Some(tokens) => {
                 let mut s = format!("{tokens} tokens out");
-                if let Some(input) = self.usage.input_tokens {
+                if let Some(input) = usage.input_tokens {
                     s.push_str(&format!(" ({input} in)"));
                 }
                 let r = rate(usize::try_from(tokens).unwrap_or(usize::MAX), generating);
@@ -367,16 +318,16 @@ impl Reply {
     /// Writes the reply's last artifact; returns a description of what was written and whether
     /// the artifact is complete.
     fn write_artifact(&self, output: Option<&Path>) -> Result<Option<(String, bool)>> {
-        let artifacts = self.extractor.artifacts();
+        let report = self.turn.report();
+        let artifacts = &report.artifacts;
         let Some(index) = artifacts.len().checked_sub(1) else {
             return Ok(None);
         };
         let Some(artifact) = artifacts.get(index) else {
             return Ok(None);
         };
-        let id = self
-            .extractor
-            .versions()
+        let id = report
+            .versions
             .get(index)
             .map_or("artifact", |v| v.id.as_str());
         let path = match output {

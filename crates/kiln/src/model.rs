@@ -10,6 +10,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use kiln_core::provider::{
     Endpoint, ErrorKind, GiveUp, Protocol, ProviderError, RetryDecision, RetryPolicy,
 };
+use kiln_core::session::ModelSettings;
 
 use crate::http_client::{ApiKey, Client, Response, read_capped};
 
@@ -68,6 +69,17 @@ impl ModelFlags {
 
     pub(crate) fn key(&self, protocol: Protocol) -> Result<Key> {
         Key::from_env(protocol, self.api_key_env.as_deref())
+    }
+
+    /// The settings a [`kiln_core::session::Session`] starts turns with, as the studio's
+    /// Model settings would hold them.
+    pub(crate) fn settings(&self, protocol: Protocol) -> Result<ModelSettings> {
+        Ok(ModelSettings {
+            provider: protocol.name().to_owned(),
+            base_url: self.base_url.clone().unwrap_or_default(),
+            model: self.model(protocol)?,
+            max_tokens: self.max_tokens,
+        })
     }
 
     /// The model named, or the provider's default.

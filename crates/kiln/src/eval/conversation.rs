@@ -31,16 +31,9 @@ impl Model {
             .provider
             .ok_or_else(|| anyhow!("name a provider with --provider"))?;
         let protocol = Protocol::from(provider);
-        let endpoint = opts.model.endpoint(protocol)?;
-        let model = opts.model.model(protocol)?;
         Ok(Self {
-            endpoint,
-            settings: ModelSettings {
-                provider: protocol.name().to_owned(),
-                base_url: opts.model.base_url.clone().unwrap_or_default(),
-                model,
-                max_tokens: opts.model.max_tokens,
-            },
+            endpoint: opts.model.endpoint(protocol)?,
+            settings: opts.model.settings(protocol)?,
             key: opts.model.key(protocol)?,
             client: Client::new(),
             policy: RetryPolicy::default(),
