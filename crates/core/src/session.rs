@@ -654,6 +654,25 @@ mod tests {
     }
 
     #[test]
+    fn a_stop_reason_ends_the_reply_even_without_the_end_marker() {
+        let session = Session::new();
+        let prompt = Prompt::parse("a counter").unwrap();
+        let body = sse(&APP, true);
+        // Everything up to the stop reason, without `[DONE]`: whole.
+        let cut = body.find("data: [DONE]").unwrap();
+        let mut turn = session.begin(&openai(), &prompt).unwrap();
+        turn.feed(&body.as_bytes()[..cut]);
+        assert_eq!(turn.finish(), Ending::Complete);
+        // Without the stop reason either: dropped.
+        let cut = body
+            .find("data: {\"choices\":[{\"index\":0,\"delta\":{},")
+            .unwrap();
+        let mut turn = session.begin(&openai(), &prompt).unwrap();
+        turn.feed(&body.as_bytes()[..cut]);
+        assert_eq!(turn.finish(), Ending::Dropped);
+    }
+
+    #[test]
     fn a_dropped_stream_keeps_the_partial_artifact_and_the_session_keeps_the_turn() {
         let mut session = Session::new();
         let prompt = Prompt::parse("a counter").unwrap();
