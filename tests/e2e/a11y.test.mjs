@@ -1,26 +1,16 @@
 // An axe-core audit of the studio's main states, at desktop and phone sizes: no serious or
 // critical violations. (axe runs in the studio page only; the artifact is another origin's,
 // and its content is the model's.)
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { launchBrowser, openStudio, runArtifact, startServer, VIEWPORTS, waitForConsole, withPage } from './harness.mjs';
+import { openStudio, runArtifact, VIEWPORTS, waitForConsole, withPage } from './harness.mjs';
+import { setup } from './setup.mjs';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { server, browser } = await setup('server', 'browser');
 
 /** Serious and critical violations in the page as it is now, one line each. */
 async function audit(page) {

@@ -4,32 +4,21 @@
 // report's numbers, that a hanging artifact does not stall the run, that an interrupted run
 // resumes, that saved replies are checked again without the model, that two runs compare, and
 // that the HTML report opens standalone with its screenshots.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { kilnBin, launchBrowser, VIEWPORTS, withPage } from './harness.mjs';
-import { startReplay } from './replay.mjs';
+import { kilnBin, VIEWPORTS, withPage } from './harness.mjs';
+import { setup } from './setup.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const suite = path.join(root, 'tests/eval-suite');
 const work = mkdtempSync(path.join(tmpdir(), 'kiln-eval-'));
 
-let replay;
-let browser;
-
-before(async () => {
-  replay = await startReplay();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await replay?.close();
-});
+const { replay, browser } = await setup('replay', 'browser');
 
 /** Runs kiln with `args`; resolves with its exit code and output. `until(stderr)` may stop it early. */
 function kiln(args, { until } = {}) {

@@ -1,32 +1,21 @@
 // Generating through the real UI against a local replay server that speaks the providers'
 // streaming wire formats (tests/e2e/replay.mjs): settings, streaming, live preview, Stop,
 // errors, dropped connections, switching provider without a reload, and where the key goes.
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  artifactFrame, configure, launchBrowser, openStudio, send, startServer, VIEWPORTS, waitForConsole,
+  artifactFrame, configure, openStudio, send, VIEWPORTS, waitForConsole,
   waitForStatus, withPage,
 } from './harness.mjs';
-import { startReplay } from './replay.mjs';
+import { setup } from './setup.mjs';
 
 const KEY = 'sk-test-kiln-6b1f0d';
 
-let server;
-let browser;
-let replay;
+const { server, browser, replay } = await setup('server', 'browser', 'replay');
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  replay = await startReplay();
-});
-
-after(async () => {
-  await browser?.close();
-  await replay?.close();
-  const code = await server?.stop();
+// After setup's own after(), which stopped the server: its whole log is in.
+after(() => {
   assert.ok(!server.stderr().includes(KEY), 'the key reached kiln serve logs');
-  assert.equal(code, 0);
 });
 
 describe('generating with a model', () => {

@@ -2,32 +2,18 @@
 // reload and a crashed tab mid-reply; the History panel searches, renames, deletes and starts
 // new conversations; everything exports to one JSON file that imports into a fresh profile.
 // The model's prose renders as Markdown with artifact cards that open the artifact.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  artifactFrame, configure, launchBrowser, openStudio, problems, send, startServer, VIEWPORTS,
+  artifactFrame, configure, openStudio, problems, send, VIEWPORTS,
   waitForConsole, waitForStatus, withPage,
 } from './harness.mjs';
-import { startReplay } from './replay.mjs';
+import { setup } from './setup.mjs';
 
-let server;
-let browser;
-let replay;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  replay = await startReplay();
-});
-
-after(async () => {
-  await browser?.close();
-  await replay?.close();
-  assert.equal(await server?.stop(), 0);
-});
+const { server, browser, replay } = await setup('server', 'browser', 'replay');
 
 async function openHistory(page) {
   if (!(await page.getByTestId('history-panel').isVisible())) {

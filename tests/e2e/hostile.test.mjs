@@ -5,28 +5,14 @@
 // browser.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCanary, startServer, VIEWPORTS } from './harness.mjs';
+import { VIEWPORTS } from './harness.mjs';
 import {
   configure, consoleLines, count, ENGINES, fill, launchEngine, openStudio, responsiveness,
   runArtifact, send, shown, text, until, value, waitForConsole, waitForStatus, withEnginePage,
 } from './engines.mjs';
-import { startReplay } from './replay.mjs';
+import { setup } from './setup.mjs';
 
-let server;
-let canary;
-let replay;
-
-before(async () => {
-  server = await startServer();
-  canary = await startCanary();
-  replay = await startReplay();
-});
-
-after(async () => {
-  await canary?.close();
-  await replay?.close();
-  await server?.stop();
-});
+const { server, canary, replay } = await setup('server', 'canary', 'replay');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');

@@ -4,25 +4,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServer, VIEWPORTS } from './harness.mjs';
+import { VIEWPORTS } from './harness.mjs';
 import {
   configure, count, ENGINES, launchEngine, openStudio, send, shown, text, until, value,
   waitForConsole, waitForStatus, withEnginePage,
 } from './engines.mjs';
-import { startReplay } from './replay.mjs';
+import { setup } from './setup.mjs';
 
-let server;
-let replay;
-
-before(async () => {
-  server = await startServer();
-  replay = await startReplay();
-});
-
-after(async () => {
-  await replay?.close();
-  await server?.stop();
-});
+const { server, replay } = await setup('server', 'replay');
 
 /** Waits until one app frame is left (a new run loads under the one shown, then replaces it). */
 async function settled(page) {

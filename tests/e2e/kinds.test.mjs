@@ -3,26 +3,16 @@
 // lucide, Tailwind, three.js, d3, chart.js, papaparse, lodash and mathjs; HTML pages that load
 // libraries from public CDNs (served from the vendored copies); SVG with zoom; Markdown with
 // tables and highlighted code, sanitised; Mermaid, with syntax errors in the Console tab; code.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  artifactFrame, consoleLines, launchBrowser, openStudio, problems, startServer, VIEWPORTS,
+  artifactFrame, consoleLines, openStudio, problems, VIEWPORTS,
   waitForConsole, withPage,
 } from './harness.mjs';
+import { setup } from './setup.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { server, browser } = await setup('server', 'browser');
 
 const KIND = { jsx: 'react', tsx: 'react', html: 'html', svg: 'svg', md: 'markdown', mmd: 'mermaid', py: 'code', rs: 'code', sql: 'code' };
 const LANGUAGE = { py: 'python', rs: 'rust', sql: 'sql' };

@@ -3,25 +3,15 @@
 // a test here says so.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCanary, startServer, VIEWPORTS } from './harness.mjs';
+import { VIEWPORTS } from './harness.mjs';
 import {
   configure, count, ENGINES, launchEngine, openStudio, responsiveness, runArtifact, send, shown,
   text, waitForConsole, waitForStatus, withEnginePage,
 } from './engines.mjs';
 import { startReplay } from './replay.mjs';
+import { setup } from './setup.mjs';
 
-let server;
-let canary;
-
-before(async () => {
-  server = await startServer();
-  canary = await startCanary();
-});
-
-after(async () => {
-  await canary?.close();
-  await server?.stop();
-});
+const { server, canary } = await setup('server', 'canary');
 
 const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

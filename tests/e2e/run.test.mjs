@@ -1,22 +1,12 @@
 // Code artifacts in the studio: a Python or JavaScript program from a model reply shows as code,
 // and Run in the Code tab runs it on the server's wasmtime host, with its output and how it
 // ended; a runaway program is stopped by the time limit and the page stays usable.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openStudio, runArtifact, startServer, VIEWPORTS, withPage } from './harness.mjs';
+import { openStudio, runArtifact, VIEWPORTS, withPage } from './harness.mjs';
+import { setup } from './setup.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { server, browser } = await setup('server', 'browser');
 
 const reply = (language, code) =>
   `Here it is.\n\n<kiln-artifact id="prog" kind="code" language="${language}" title="Program">\n${code}\n</kiln-artifact>\n`;

@@ -4,25 +4,15 @@
 // hangs and memory bombs, and what it does not prevent, pinned per engine.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCanary, startServer, VIEWPORTS } from './harness.mjs';
+import { VIEWPORTS } from './harness.mjs';
 import {
   consoleLines, count, ENGINES, engineVersion, fill, launchEngine, openStudio, runArtifact,
   responsiveness, shown, text, until, value, waitForConsole, withEnginePage,
 } from './engines.mjs';
 import { ATTACKS, SECRET } from './attacks.mjs';
+import { setup } from './setup.mjs';
 
-let server;
-let canary;
-
-before(async () => {
-  server = await startServer();
-  canary = await startCanary();
-});
-
-after(async () => {
-  await canary?.close();
-  await server?.stop();
-});
+const { server, canary } = await setup('server', 'canary');
 
 const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 // Share links through the real UI: make one, open it in a fresh browser profile, see the same
 // app run under the shared banner with nothing pre-approved; a corrupted link gets the error
 // page; Remix turns it into a conversation.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,9 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  artifactFrame, launchBrowser, openStudio, runArtifact, startServer, VIEWPORTS, waitForArtifactFrame, waitForConsole,
+  artifactFrame, openStudio, runArtifact, VIEWPORTS, waitForArtifactFrame, waitForConsole,
   withPage,
 } from './harness.mjs';
+import { setup } from './setup.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KEY = 'sk-share-test-91ac';
@@ -22,18 +23,7 @@ document.getElementById('roll').onclick = () => { document.getElementById('out')
 console.log('dice ready');
 </script></body></html>`;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { server, browser } = await setup('server', 'browser');
 
 async function makeLink(page) {
   await openStudio(page, server.url);

@@ -9,24 +9,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  artifactFrame, configure, kilnBin, launchBrowser, openStudio, send, VIEWPORTS,
+  artifactFrame, configure, kilnBin, openStudio, send, VIEWPORTS,
   waitForConsole, waitForStatus, withPage,
 } from './harness.mjs';
-import { startReplay } from './replay.mjs';
 import { startStaticHost } from './static-host.mjs';
+import { setup } from './setup.mjs';
 
-let browser;
-let replay;
+const { browser, replay } = await setup('browser', 'replay');
+
 const hosts = [];
-
-before(async () => {
-  browser = await launchBrowser();
-  replay = await startReplay();
-});
-
 after(async () => {
-  await browser?.close();
-  await replay?.close();
   for (const h of hosts) await h.close();
 });
 

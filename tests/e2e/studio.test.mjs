@@ -1,22 +1,10 @@
 // The studio's first screen, through the real UI in headless Chromium.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifactFrame, launchBrowser, problems, runArtifact, startServer, VIEWPORTS, withPage } from './harness.mjs';
+import { artifactFrame, problems, runArtifact, VIEWPORTS, withPage } from './harness.mjs';
+import { setup } from './setup.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  const code = await server?.stop();
-  // Graceful shutdown: SIGINT lets kiln finish and exit cleanly.
-  assert.equal(code, 0, `kiln serve did not exit cleanly: ${server?.stderr()}`);
-});
+const { server, browser } = await setup('server', 'browser');
 
 /** Waits until the Leptos app has mounted (the wasm has loaded and run). */
 async function openStudio(page) {

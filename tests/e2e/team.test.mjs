@@ -8,22 +8,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  artifactFrame, kilnBin, launchBrowser, openStudio, runArtifact, send, startServer, VIEWPORTS,
+  artifactFrame, kilnBin, openStudio, runArtifact, send, startServer, VIEWPORTS,
   waitForConsole, waitForStatus, withPage,
 } from './harness.mjs';
 import { startReplay } from './replay.mjs';
+import { setup } from './setup.mjs';
 
 const APP = `<!DOCTYPE html><title>Greeter</title><button id="b">Greet</button><script>
 document.getElementById('b').onclick = () => console.log('hello team');
 console.log('greeter ready');
 </script>`;
 
-let browser;
+const { browser } = await setup('browser');
 const work = mkdtempSync(path.join(tmpdir(), 'kiln-team-'));
 const database = path.join(work, 'links.db');
-
-before(async () => { browser = await launchBrowser(); });
-after(async () => { await browser?.close(); });
 
 /** Share payloads made by the CLI, each a different small app. */
 /** POSTs a share payload to `/api/links` as the studio does: JSON, from a non-browser client. */
