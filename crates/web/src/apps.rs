@@ -90,18 +90,15 @@ impl Apps {
             i.last_save_ms = f64::NEG_INFINITY;
         });
         // A tab that closes with changes still waiting writes them as it goes.
-        let on_hide = wasm_bindgen::prelude::Closure::<dyn FnMut()>::new(move || {
-            if self.inner.with_value(|i| !i.dirty.is_empty()) {
-                leptos::task::spawn_local(self.save());
-            }
-        });
         if let Some(w) = web_sys::window() {
-            use wasm_bindgen::JsCast;
-            let _ =
-                w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+            // For the page's lifetime, like the store itself.
+            gloo_events::EventListener::new(&w, "pagehide", move |_| {
+                if self.inner.with_value(|i| !i.dirty.is_empty()) {
+                    leptos::task::spawn_local(self.save());
+                }
+            })
+            .forget();
         }
-        // For the page's lifetime, like the store itself.
-        on_hide.forget();
     }
 
     async fn migrate(

@@ -201,30 +201,20 @@ pub async fn get_bytes(url: &str) -> Result<Vec<u8>, String> {
 /// tab), for as long as the calling component lives: a mark still there on load means the page
 /// died instead.
 pub fn session_remove_on_pagehide(key: &'static str) {
-    let on_hide = wasm_bindgen::prelude::Closure::<dyn FnMut()>::new(move || {
-        session_remove(key);
-    });
-    if let Some(w) = web_sys::window() {
-        let _ = w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
-    }
-    let hook = leptos::prelude::StoredValue::new_local(Some(on_hide));
+    let Some(w) = web_sys::window() else {
+        return;
+    };
+    let listener = gloo_events::EventListener::new(&w, "pagehide", move |_| session_remove(key));
+    // Dropping the listener removes it.
+    let hook = leptos::prelude::StoredValue::new_local(Some(listener));
     leptos::prelude::on_cleanup(move || {
-        if let (Some(f), Some(w)) = (
-            leptos::prelude::UpdateValue::try_update_value(&hook, Option::take).flatten(),
-            web_sys::window(),
-        ) {
-            let _ = w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
-        }
+        leptos::prelude::UpdateValue::try_update_value(&hook, Option::take);
     });
 }
 
 /// Waits `delay` without blocking the page (a `setTimeout` as a future).
 pub async fn sleep(delay: std::time::Duration) {
-    let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
+    // Past `i32::MAX` ms browsers fire at once.
+    let ms = u32::try_from(delay.as_millis().min(i32::MAX as u128)).unwrap_or(0);
+    gloo_timers::future::TimeoutFuture::new(ms).await;
 }

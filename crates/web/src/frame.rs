@@ -11,9 +11,11 @@
 //! tells it (every pointer press, and keys at most every [`KEY_EVERY_MS`]). When the app took
 //! the focus, the studio puts it back where the person was ([`LastFocus::restore`]).
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::rc::Rc;
 
+use gloo_events::{EventListener, EventListenerOptions};
+use gloo_timers::callback::Timeout;
 use kiln_core::sandbox::ToFrame;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -85,43 +87,25 @@ pub fn use_studio_input(tell: impl Fn(f64) + 'static) {
         return;
     };
     let tell = Rc::new(tell);
-    let last_key = Rc::new(RefCell::new(f64::NEG_INFINITY));
+    let last_key = Cell::new(f64::NEG_INFINITY);
+    let capture = EventListenerOptions::run_in_capture_phase;
     let on_pointer = {
         let tell = tell.clone();
-        Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+        EventListener::new_with_options(&document, "pointerdown", capture(), move |_| {
             tell(js_sys::Date::now());
         })
     };
-    let on_key = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+    let on_key = EventListener::new_with_options(&document, "keydown", capture(), move |_| {
         let now = js_sys::Date::now();
-        let mut last = last_key.borrow_mut();
-        if now - *last >= KEY_EVERY_MS {
-            *last = now;
+        if now - last_key.get() >= KEY_EVERY_MS {
+            last_key.set(now);
             tell(now);
         }
     });
-    let listen = |name: &str, f: &Closure<dyn FnMut(web_sys::Event)>| {
-        let _ = document.add_event_listener_with_callback_and_bool(
-            name,
-            f.as_ref().unchecked_ref(),
-            true,
-        );
-    };
-    listen("pointerdown", &on_pointer);
-    listen("keydown", &on_key);
-    let listeners = StoredValue::new_local(Some((document, on_pointer, on_key)));
+    // Dropping the listeners removes them.
+    let listeners = StoredValue::new_local(Some((on_pointer, on_key)));
     on_cleanup(move || {
-        if let Some((document, on_pointer, on_key)) =
-            listeners.try_update_value(Option::take).flatten()
-        {
-            for (name, f) in [("pointerdown", &on_pointer), ("keydown", &on_key)] {
-                let _ = document.remove_event_listener_with_callback_and_bool(
-                    name,
-                    f.as_ref().unchecked_ref(),
-                    true,
-                );
-            }
-        }
+        listeners.try_update_value(Option::take);
     });
 }
 
@@ -140,8 +124,11 @@ impl LastFocus {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return this;
         };
-        let on_focus =
-            Closure::<dyn FnMut(web_sys::FocusEvent)>::new(move |e: web_sys::FocusEvent| {
+        let on_focus = EventListener::new_with_options(
+            &document,
+            "focusin",
+            EventListenerOptions::run_in_capture_phase(),
+            move |e| {
                 let target = e
                     .target()
                     .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
@@ -150,21 +137,12 @@ impl LastFocus {
                 {
                     element.set_value(Some(el));
                 }
-            });
-        let _ = document.add_event_listener_with_callback_and_bool(
-            "focusin",
-            on_focus.as_ref().unchecked_ref(),
-            true,
+            },
         );
-        let listener = StoredValue::new_local(Some((document, on_focus)));
+        // Dropping the listener removes it.
+        let listener = StoredValue::new_local(Some(on_focus));
         on_cleanup(move || {
-            if let Some((document, f)) = listener.try_update_value(Option::take).flatten() {
-                let _ = document.remove_event_listener_with_callback_and_bool(
-                    "focusin",
-                    f.as_ref().unchecked_ref(),
-                    true,
-                );
-            }
+            listener.try_update_value(Option::take);
         });
         this
     }
@@ -185,12 +163,9 @@ impl LastFocus {
         let Some(element) = element else {
             return;
         };
-        let put_back = Closure::once_into_js(move || {
+        Timeout::new(0, move || {
             let _ = element.focus();
-        });
-        if let Some(w) = web_sys::window() {
-            let _ = w
-                .set_timeout_with_callback_and_timeout_and_arguments_0(put_back.unchecked_ref(), 0);
-        }
+        })
+        .forget();
     }
 }

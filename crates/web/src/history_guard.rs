@@ -10,7 +10,7 @@
 //! are left as they are; there a frame's `back()` stays within the frame anyway.
 
 use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::{Closure, JsValue};
+use wasm_bindgen::prelude::JsValue;
 
 const GUARD: &str = "kilnGuard";
 
@@ -44,12 +44,12 @@ pub fn install() {
     if !history.state().is_ok_and(|s| is_guard(&s)) {
         let _ = history.push_state(&guard_state(), "");
     }
-    let on_navigate = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-        let event: JsValue = e.into();
-        if get(&event, "navigationType").as_string().as_deref() != Some("traverse") {
+    let on_navigate = gloo_events::EventListener::new(&target, "navigate", move |e| {
+        let event: &JsValue = e.as_ref();
+        if get(event, "navigationType").as_string().as_deref() != Some("traverse") {
             return;
         }
-        let destination = get(&event, "destination");
+        let destination = get(event, "destination");
         let same_document = get(&destination, "sameDocument").as_bool() == Some(true);
         let to_guard = js_sys::Reflect::get(&destination, &"getState".into())
             .ok()
@@ -59,19 +59,15 @@ pub fn install() {
         if !same_document || to_guard {
             return;
         }
-        let person = get(&event, "userInitiated").as_bool() == Some(true);
+        let person = get(event, "userInitiated").as_bool() == Some(true);
         // After this traversal has landed: forward again (a frame's doing), or on back (the
         // person's, who asked to leave).
-        let step = Closure::once_into_js(move || {
+        gloo_timers::callback::Timeout::new(0, move || {
             if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
                 let _ = if person { h.back() } else { h.forward() };
             }
-        });
-        let _ = web_sys::window().map(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(step.unchecked_ref(), 0)
-        });
+        })
+        .forget();
     });
-    let _ =
-        target.add_event_listener_with_callback("navigate", on_navigate.as_ref().unchecked_ref());
     on_navigate.forget();
 }
