@@ -14,6 +14,7 @@ pub mod extract;
 pub mod history;
 pub mod markdown;
 pub mod policy;
+pub mod progress;
 pub mod prompt;
 pub mod protocol;
 pub mod provider;

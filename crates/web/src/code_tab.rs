@@ -13,13 +13,7 @@ use crate::browser;
 async fn run_on_server(request: &RunRequest) -> Result<RunResult, String> {
     let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
     let (status, text) = browser::post_json("./api/run", &body).await?;
-    if status == 200 {
-        return serde_json::from_str::<RunResult>(&text).map_err(|e| e.to_string());
-    }
-    Err(serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v["error"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("the server answered {status}")))
+    RunResult::from_answer(status, &text)
 }
 
 #[component]

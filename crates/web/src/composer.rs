@@ -1,9 +1,10 @@
 //! The composer: the prompt box, the status line, and Continue, Run as app, Send or Stop reply.
 //! Enter sends (Shift+Enter is a new line); what each does is the page's.
 
+use kiln_core::progress::Progress;
 use leptos::prelude::*;
 
-use crate::status::{Progress, Status, StatusLine};
+use crate::status::{Status, StatusLine};
 
 #[component]
 pub fn Composer(

@@ -3,6 +3,7 @@
 //! a button to the Model settings. The words of an ending are `kiln_core::ending`'s.
 
 use kiln_core::ending::{Notice, Remedy};
+use kiln_core::progress::Progress;
 use kiln_core::prompt::PromptError;
 use kiln_core::studio::PasteError;
 use leptos::prelude::*;
@@ -28,26 +29,6 @@ impl Status {
             Status::Notice(n) => n.problem,
             _ => false,
         }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Progress {
-    pub started_ms: f64,
-    pub now_ms: f64,
-    pub chars: usize,
-    pub tokens: Option<u64>,
-}
-
-impl Progress {
-    fn line(&self) -> String {
-        let secs = ((self.now_ms - self.started_ms) / 1000.0).max(0.0);
-        let (amount, unit) = match self.tokens {
-            Some(t) => (t as f64, "tokens"),
-            None => (self.chars as f64, "chars"),
-        };
-        let rate = if secs > 0.2 { amount / secs } else { 0.0 };
-        format!("{amount:.0} {unit} · {rate:.0}/s · {secs:.1} s")
     }
 }
 

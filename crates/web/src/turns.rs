@@ -7,6 +7,7 @@ use kiln_core::deploy::is_server_proxy;
 use kiln_core::ending::{
     Delivery, Notice, Origin, Remedy, Repair, auto_fix_spent, needs_key, repair_after, turn_notice,
 };
+use kiln_core::progress::Progress;
 use kiln_core::prompt::Prompt;
 use kiln_core::protocol::{AutoFix, CONTINUE_PROMPT};
 use kiln_core::provider::{RetryDecision, RetryPolicy};
@@ -17,7 +18,7 @@ use leptos::prelude::*;
 use crate::browser;
 use crate::settings::key_name;
 use crate::state::Page;
-use crate::status::{Progress, Status};
+use crate::status::Status;
 use crate::transport::{self, TransportError};
 
 /// The preview restarts the app at most this often while a reply streams.

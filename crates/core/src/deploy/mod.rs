@@ -68,7 +68,25 @@ pub struct RunResult {
     pub elapsed_ms: u64,
 }
 
+/// What `/api/run` answers with when it runs nothing: `{"error": "<why>"}`.
+#[derive(Deserialize)]
+struct RunRefusal {
+    error: String,
+}
+
 impl RunResult {
+    /// Reads `/api/run`'s answer: the result on 200, otherwise the server's reason, or its
+    /// status when the body gives none (a proxy's error page, a cut body).
+    pub fn from_answer(status: u16, body: &str) -> Result<Self, String> {
+        if status == 200 {
+            return serde_json::from_str(body)
+                .map_err(|e| format!("the server's answer could not be read: {e}"));
+        }
+        Err(serde_json::from_str::<RunRefusal>(body)
+            .map(|r| r.error)
+            .unwrap_or_else(|_| format!("the server answered {status}")))
+    }
+
     /// The status line the Code tab shows.
     pub fn summary(&self) -> String {
         match (&self.stopped, self.exit_code) {
@@ -255,5 +273,35 @@ mod proxy_tests {
         for (p, path) in refused {
             assert!(!proxy_path_allowed(p, path), "{p} {path}");
         }
+    }
+
+    #[test]
+    fn the_run_answer_is_the_result_or_the_servers_reason() {
+        let ok = r#"{"exit_code":0,"stopped":null,"stdout":"hi\n","stderr":"","elapsed_ms":12}"#;
+        let r = RunResult::from_answer(200, ok).unwrap();
+        assert_eq!((r.exit_code, r.stdout.as_str()), (Some(0), "hi\n"));
+        // (status, body, the error the Code tab shows)
+        let cases = [
+            (
+                400,
+                r#"{"error":"too many arguments (65; at most 64)"}"#,
+                "too many arguments (65; at most 64)",
+            ),
+            (429, r#"{"error":"slow down"}"#, "slow down"),
+            (502, "<html>Bad Gateway</html>", "the server answered 502"),
+            (500, "", "the server answered 500"),
+        ];
+        for (status, body, want) in cases {
+            assert_eq!(
+                RunResult::from_answer(status, body),
+                Err(want.to_owned()),
+                "{status}"
+            );
+        }
+        let cut = RunResult::from_answer(200, r#"{"exit_code":0,"std"#).unwrap_err();
+        assert!(
+            cut.starts_with("the server's answer could not be read"),
+            "{cut}"
+        );
     }
 }
