@@ -43,6 +43,33 @@ pub struct LinkRequest {
     pub payload: String,
 }
 
+/// A short link may declare a body up to this size whatever its payload: decoding it costs the
+/// server well under a second of CPU.
+pub const STORED_LINK_FREE_BYTES: usize = 256 * 1024;
+
+/// Past [`STORED_LINK_FREE_BYTES`], how many times its payload's size a short link's body may
+/// be. Apps compress to about a quarter; a few hundred bytes that declare a megabyte of
+/// something very predictable are made to cost the server seconds.
+pub const STORED_LINK_MAX_EXPANSION: usize = 16;
+
+/// Whether the server decodes (and then stores) a share payload of `payload_bytes` that
+/// declares a body of `declared_bytes`: what one request may cost is bounded before any work.
+/// The refusal says that the long link itself still works.
+pub fn stored_link_cost(payload_bytes: usize, declared_bytes: usize) -> Result<(), String> {
+    if declared_bytes <= STORED_LINK_FREE_BYTES
+        || declared_bytes <= payload_bytes.saturating_mul(STORED_LINK_MAX_EXPANSION)
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "this link's {} KiB app comes from a payload of {} bytes, more than {}× larger; this \
+         server does not store such links (the long link itself still opens)",
+        declared_bytes.div_ceil(1024),
+        payload_bytes,
+        STORED_LINK_MAX_EXPANSION
+    ))
+}
+
 /// `POST /api/run`: a program for the server's wasmtime host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRequest {
@@ -302,6 +329,30 @@ mod proxy_tests {
         assert!(
             cut.starts_with("the server's answer could not be read"),
             "{cut}"
+        );
+    }
+
+    #[test]
+    fn a_stored_link_may_not_declare_far_more_than_it_carries() {
+        let free = STORED_LINK_FREE_BYTES;
+        // (payload bytes, declared body bytes, stored)
+        let cases = [
+            (200, 900, true),
+            (785, free, true),
+            (785, free + 1, false),
+            (785, 1024 * 1024, false),
+            (70_000, 1024 * 1024, true),
+            (65_536, 16 * 65_536, true),
+            (65_536, 16 * 65_536 + 1, false),
+        ];
+        for (payload, declared, stored) in cases {
+            let got = stored_link_cost(payload, declared);
+            assert_eq!(got.is_ok(), stored, "{payload} -> {declared}: {got:?}");
+        }
+        let e = stored_link_cost(785, 1024 * 1024).unwrap_err();
+        assert!(
+            e.contains("1024 KiB") && e.contains("785 bytes") && e.contains("still opens"),
+            "{e}"
         );
     }
 }

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kiln_core::deploy::{self, ClientConfig, OfferedProvider};
 use kiln_core::sandbox::{self, SandboxConfig};
+use kiln_core::share::{Opening, ShareError};
 
 use super::{AppState, host};
 
@@ -119,10 +120,26 @@ pub(super) async fn create_link(State(st): State<AppState>, body: axum::body::By
         }
     };
     let payload = request.payload.trim().trim_start_matches('#').to_owned();
-    if let Err(e) = kiln_core::share::decode_link(&payload) {
-        return api_error(StatusCode::BAD_REQUEST, &e.to_string());
-    }
-    match tokio::task::spawn_blocking(move || links.put(&payload)).await {
+    // Decoding a link is CPU work of up to a second: on a blocking thread, a few at a time,
+    // after its declared size was checked against what it carries.
+    let Ok(_permit) = st.link_checks.clone().acquire_owned().await else {
+        return api_error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
+    };
+    let stored = tokio::task::spawn_blocking(move || -> Result<String, LinkRefusal> {
+        let mut opening = Opening::start(&payload).map_err(|e| LinkRefusal::Bad(e.to_string()))?;
+        let (_, declared) = opening.progress();
+        deploy::stored_link_cost(payload.len(), declared).map_err(LinkRefusal::Bad)?;
+        match opening.step(usize::MAX) {
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(LinkRefusal::Bad(e.to_string())),
+            None => return Err(LinkRefusal::Bad(ShareError::Truncated.to_string())),
+        }
+        links
+            .put(&payload)
+            .map_err(|e| LinkRefusal::Store(e.to_string()))
+    })
+    .await;
+    match stored {
         Ok(Ok(id)) => {
             tracing::info!(link = %id, "short link stored");
             json_response(
@@ -130,7 +147,8 @@ pub(super) async fn create_link(State(st): State<AppState>, body: axum::body::By
                 &serde_json::json!({ "id": id, "path": format!("s/{id}") }),
             )
         }
-        Ok(Err(e)) => {
+        Ok(Err(LinkRefusal::Bad(why))) => api_error(StatusCode::BAD_REQUEST, &why),
+        Ok(Err(LinkRefusal::Store(e))) => {
             tracing::error!(error = %e, "storing a short link");
             api_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -142,6 +160,14 @@ pub(super) async fn create_link(State(st): State<AppState>, body: axum::body::By
             "could not store the link",
         ),
     }
+}
+
+/// Why a short link was not stored.
+enum LinkRefusal {
+    /// Not a share link, or one that costs too much to check: the client's to fix.
+    Bad(String),
+    /// The store failed: the server's.
+    Store(String),
 }
 
 /// `POST /api/run` with a [`deploy::RunRequest`]: runs it in the wasmtime host under

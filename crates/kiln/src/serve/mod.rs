@@ -129,6 +129,8 @@ struct ShownProvider {
 
 const DEFAULT_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 const DEFAULT_REQUESTS_PER_MINUTE: u32 = 120;
+/// Short-link checks that decode at once; more wait their turn without holding a thread.
+const LINK_CHECKS: usize = 2;
 
 fn settings(opts: &Options) -> Result<(Settings, Vec<ServerProvider>)> {
     let file = match &opts.config {
@@ -311,6 +313,7 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         } else {
             None
         },
+        link_checks: Arc::new(tokio::sync::Semaphore::new(LINK_CHECKS)),
     };
     // Compile the language runtimes now (or load them from the module cache), not on the first
     // person's Run.
@@ -379,6 +382,9 @@ struct AppState {
     /// `--public-origin`: origins of the studio page beyond the one `Host` names.
     public_origins: Arc<Vec<Origin>>,
     runner: Option<Arc<Runner>>,
+    /// Short-link checks decoding at once, each on a blocking thread: decoding is CPU work that
+    /// must not hold up the executor (`/healthz`, streams, the page).
+    link_checks: Arc<tokio::sync::Semaphore>,
 }
 
 fn host(headers: &HeaderMap) -> &str {

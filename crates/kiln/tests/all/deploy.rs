@@ -491,3 +491,75 @@ fn build_writes_a_static_site_with_its_headers() {
     ]);
     assert!(err.contains("sandbox origin"), "{err}");
 }
+
+/// A share payload for `content` (as an HTML app), made by `kiln share encode`.
+fn payload_of(dir: &std::path::Path, name: &str, content: &str) -> String {
+    let app = dir.join(name);
+    std::fs::write(&app, content).unwrap();
+    let out = run(&["share", "encode", app.to_str().unwrap()]);
+    text(&out.stdout)
+        .trim()
+        .split_once('#')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+#[test]
+fn a_short_link_that_declares_far_more_than_it_carries_is_refused_before_decoding() {
+    let dir = temp("link-cost");
+    // A few hundred bytes that declare a megabyte of something very predictable.
+    let payload = payload_of(&dir, "bomb.html", &"a".repeat(1_000_000));
+    assert!(payload.len() < 4096, "{}", payload.len());
+    let server = serve(&dir.join("links.db"));
+    let (head, body) = request(
+        server.studio.as_str(),
+        "POST",
+        "/api/links",
+        &link_body(&payload),
+    );
+    assert!(head.starts_with("http/1.1 400"), "{head}{body}");
+    assert!(body.contains("does not store such links"), "{body}");
+    // The long link itself still opens.
+    let out = run(&["share", "decode", &payload]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn checking_short_links_does_not_hold_up_the_server() {
+    let dir = temp("link-executor");
+    // Half a megabyte that compresses like text: allowed, and about a second to decode.
+    let mut seed = 7u32;
+    let noise: String = (0..512 * 1024)
+        .map(|_| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            char::from(b'a' + u8::try_from((seed >> 16) % 26).unwrap())
+        })
+        .collect();
+    let payload = payload_of(&dir, "big.html", &noise);
+    let server = serve(&dir.join("links.db"));
+    let addr = server.studio.clone();
+    let posts: Vec<_> = (0..4)
+        .map(|_| {
+            let (addr, body) = (addr.clone(), link_body(&payload));
+            std::thread::spawn(move || request(&addr, "POST", "/api/links", &body).0)
+        })
+        .collect();
+    // While they decode, the server answers everything else at once.
+    let mut slowest = Duration::ZERO;
+    while !posts.iter().all(std::thread::JoinHandle::is_finished) {
+        let t = std::time::Instant::now();
+        let (head, _) = request(&addr, "GET", "/healthz", "");
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        slowest = slowest.max(t.elapsed());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for post in posts {
+        let head = post.join().unwrap();
+        assert!(head.starts_with("http/1.1 201"), "{head}");
+    }
+    assert!(
+        slowest < Duration::from_millis(500),
+        "/healthz took {slowest:?} while links were checked"
+    );
+}
