@@ -2,10 +2,14 @@
 //!
 //! Components stay thin: they bind signals to plain `kiln-core` types, and every decision that
 //! can be made without the DOM lives in the core, where it is tested natively.
+// The `bare-page` build mounts only `bare::Bare`; the studio's code is then unused.
+#![cfg_attr(feature = "bare-page", allow(dead_code, unused_imports))]
 
 mod app;
 mod apps;
 mod artifact_menu;
+#[cfg(feature = "bare-page")]
+mod bare;
 mod browser;
 mod code_tab;
 mod composer;
@@ -34,6 +38,11 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
-    history_guard::install();
-    leptos::mount::mount_to_body(app::App);
+    #[cfg(feature = "bare-page")]
+    leptos::mount::mount_to_body(bare::Bare);
+    #[cfg(not(feature = "bare-page"))]
+    {
+        history_guard::install();
+        leptos::mount::mount_to_body(app::App);
+    }
 }

@@ -21,6 +21,10 @@ pub struct Options {
     /// Skip wasm-opt (a faster, larger bundle for quick iterations).
     #[arg(long)]
     no_opt: bool,
+    /// Build a bare Leptos page (one text box) in place of the studio, with the same
+    /// dependencies and profile: the baseline of tests/bench/first-load.mjs. Never shipped.
+    #[arg(long)]
+    bare: bool,
 }
 
 const CRATE: &str = "kiln-web";
@@ -30,7 +34,7 @@ pub fn run(opts: &Options) -> Result<()> {
     let root = workspace_root()?;
     let out = root.join(&opts.out);
 
-    let wasm = build_wasm(&root)?;
+    let wasm = build_wasm(&root, opts.bare)?;
     let staging = root.join("target").join("xtask-bindgen");
     if staging.exists() {
         fs::remove_dir_all(&staging).context("clearing the bindgen staging folder")?;
@@ -205,7 +209,7 @@ fn workspace_root() -> Result<PathBuf> {
         .context("xtask is not inside the workspace")
 }
 
-fn build_wasm(root: &Path) -> Result<PathBuf> {
+fn build_wasm(root: &Path, bare: bool) -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
@@ -218,6 +222,11 @@ fn build_wasm(root: &Path) -> Result<PathBuf> {
             "-p",
             CRATE,
         ])
+        .args(if bare {
+            &["--features", "bare-page"][..]
+        } else {
+            &[]
+        })
         .status()
         .context("starting cargo to build the web crate")?;
     ensure!(status.success(), "building {CRATE} for wasm32 failed");
