@@ -22,6 +22,7 @@ mod history_guard;
 mod idb;
 mod overlays;
 mod preview;
+mod runs;
 mod saved;
 mod settings;
 mod share;
