@@ -192,6 +192,27 @@ pub fn auto_fix_spent() -> String {
     )
 }
 
+/// What the status line says while a refused request waits `delay` to be sent again; `retry`
+/// is the retry about to be made (1 for the first, which is attempt 2 of `max_retries + 1`).
+pub fn retrying(
+    e: &ProviderError,
+    delay: std::time::Duration,
+    retry: u32,
+    max_retries: u32,
+) -> String {
+    format!(
+        "{e}. Retrying in {:.0} s (attempt {} of {})…",
+        delay.as_secs_f64().ceil(),
+        retry + 1,
+        max_retries + 1
+    )
+}
+
+/// The notice for settings a turn cannot start with (`SettingsError`'s words).
+pub fn bad_settings(e: &impl std::fmt::Display) -> Notice {
+    Notice::problem(format!("Check the model settings: {e}."))
+}
+
 /// The notice for a provider that needs a key this browser does not have.
 pub fn needs_key(provider: &str) -> Notice {
     Notice::problem(format!(
@@ -384,5 +405,24 @@ mod tests {
         assert!(auto_fix_spent().contains(&AUTO_FIX_LIMIT.to_string()));
         let n = needs_key("anthropic");
         assert!(n.problem && n.text.contains("API key for anthropic"));
+    }
+
+    #[test]
+    fn a_retry_says_why_when_and_which_attempt() {
+        let e = ProviderError {
+            kind: ErrorKind::RateLimited,
+            status: Some(429),
+            code: None,
+            message: "slow down".to_owned(),
+            retry_after: None,
+        };
+        let line = retrying(&e, std::time::Duration::from_millis(1_200), 1, 4);
+        assert!(
+            line.ends_with("Retrying in 2 s (attempt 2 of 5)…"),
+            "{line}"
+        );
+        assert!(line.starts_with(&e.to_string()), "{line}");
+        let n = bad_settings(&"no model is set");
+        assert!(n.problem && n.text == "Check the model settings: no model is set.");
     }
 }

@@ -5,7 +5,8 @@
 
 use kiln_core::deploy::is_server_proxy;
 use kiln_core::ending::{
-    Delivery, Notice, Origin, Remedy, Repair, auto_fix_spent, needs_key, repair_after, turn_notice,
+    Delivery, Origin, Remedy, Repair, auto_fix_spent, bad_settings, needs_key, repair_after,
+    retrying, turn_notice,
 };
 use kiln_core::progress::Progress;
 use kiln_core::prompt::Prompt;
@@ -202,9 +203,7 @@ impl Turns {
             Ok(t) => t,
             Err(e) => {
                 page.show_settings.set(true);
-                return page.status.set(Status::Notice(Notice::problem(format!(
-                    "Check the model settings: {e}."
-                ))));
+                return page.status.set(Status::Notice(bad_settings(&e)));
             }
         };
         let Ok(controller) = web_sys::AbortController::new() else {
@@ -267,11 +266,11 @@ impl Turns {
                 }
                 retries += 1;
                 waited += delay;
-                page.status.set(Status::Ended(format!(
-                    "{e}. Retrying in {:.0} s (attempt {} of {})…",
-                    delay.as_secs_f64().ceil(),
-                    retries + 1,
-                    policy.max_retries + 1
+                page.status.set(Status::Ended(retrying(
+                    e,
+                    delay,
+                    retries,
+                    policy.max_retries,
                 )));
                 browser::sleep(delay).await;
                 if controller.signal().aborted() {
