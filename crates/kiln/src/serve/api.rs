@@ -122,10 +122,12 @@ pub(super) async fn create_link(State(st): State<AppState>, body: axum::body::By
     let payload = request.payload.trim().trim_start_matches('#').to_owned();
     // Decoding a link is CPU work of up to a second: on a blocking thread, a few at a time,
     // after its declared size was checked against what it carries.
-    let Ok(_permit) = st.link_checks.clone().acquire_owned().await else {
+    let Ok(permit) = st.link_checks.clone().acquire_owned().await else {
         return api_error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
     };
     let stored = tokio::task::spawn_blocking(move || -> Result<String, LinkRefusal> {
+        // Held by the work itself: a client that hangs up does not free its turn early.
+        let _permit = permit;
         let mut opening = Opening::start(&payload).map_err(|e| LinkRefusal::Bad(e.to_string()))?;
         let (_, declared) = opening.progress();
         deploy::stored_link_cost(payload.len(), declared).map_err(LinkRefusal::Bad)?;
