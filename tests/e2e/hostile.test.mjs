@@ -121,6 +121,42 @@ for (const name of ENGINES) {
       assert.deepEqual(canary.hits, []);
     });
 
+    run('storage: the quota counts UTF-8 bytes, replaced and removed values free their room, and what was kept survives', async (page) => {
+      await openStudio(page, server.url);
+      // The shim refuses a value by its length before counting its bytes: a value short enough
+      // by length but too large in UTF-8 must still be refused, and the bookkeeping of
+      // replaced, removed and cleared values must stay exact.
+      const app = `<!DOCTYPE html><p>quota</p><script>
+        if (localStorage.getItem('d')) {
+          console.log('KEPT ' + localStorage.length + ' ' + localStorage.getItem('d').length);
+        } else {
+          const r = [];
+          const t = (name, f) => { try { f(); r.push(name + ' ok'); } catch (e) { r.push(name + ' ' + e.name); } };
+          t('euro', () => localStorage.setItem('e', '\u20ac'.repeat(400000)));
+          t('big', () => localStorage.setItem('a', 'x'.repeat(900000)));
+          t('again', () => localStorage.setItem('a', 'y'.repeat(900000)));
+          t('second', () => localStorage.setItem('b', 'x'.repeat(200000)));
+          localStorage.removeItem('a');
+          t('removed', () => localStorage.setItem('b', 'x'.repeat(200000)));
+          t('fits', () => localStorage.setItem('c', '\u20ac'.repeat(250000)));
+          t('over', () => localStorage.setItem('d', '\u20ac'.repeat(40000)));
+          localStorage.clear();
+          t('cleared', () => localStorage.setItem('d', '\u20ac'.repeat(300000)));
+          console.log('QUOTA ' + r.join(', '));
+        }
+      </script>`;
+      await runArtifact(page, app);
+      const lines = await waitForConsole(page, 'QUOTA ');
+      const got = lines.find((l) => l.includes('QUOTA ')) ?? '';
+      assert.ok(got.endsWith('QUOTA euro QuotaExceededError, big ok, again ok, second QuotaExceededError, removed ok, fits ok, over QuotaExceededError, cleared ok'), got);
+      // Written through to the studio: the same app, run again after a reload, finds it.
+      await sleep(1500);
+      await page.reload();
+      await shown(page, 'prompt-input');
+      await runArtifact(page, app);
+      await waitForConsole(page, 'KEPT 1 300000');
+    });
+
     run("storage: apps that fill their storage leave the studio room; a key saved afterwards is kept", async (page) => {
       await openStudio(page, server.url);
       // Six different apps (six identities), each writing its whole quota: more than a
