@@ -7,6 +7,8 @@
 //! by a newer or broken page is reported, never trusted or panicked on, and an import never
 //! replaces a conversation with an older copy of itself.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -60,6 +62,26 @@ pub struct Conversation {
     /// The artifact that was in the preview.
     #[serde(default)]
     pub current: Option<String>,
+    /// What its apps keep, by artifact id: only in an export file (the studio keeps apps'
+    /// data apart, by `sandbox::AppId`), so that an export carries it to another browser.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub app_data: BTreeMap<String, AppData>,
+}
+
+/// One app's saved data in an export: its `localStorage` and its `kiln.storage`. Never its
+/// consent: a file from elsewhere brings none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppData {
+    pub local: BTreeMap<String, String>,
+    pub kv: BTreeMap<String, String>,
+}
+
+impl AppData {
+    /// Whether there is nothing to carry.
+    pub fn is_empty(&self) -> bool {
+        self.local.is_empty() && self.kv.is_empty()
+    }
 }
 
 /// What the history list needs of a conversation, without its contents.
@@ -113,7 +135,17 @@ impl Conversation {
             entries: Vec::new(),
             session: Session::new(),
             current: None,
+            app_data: BTreeMap::new(),
         }
+    }
+
+    /// The ids of its artifacts: whose data an export carries.
+    pub fn artifact_ids(&self) -> Vec<String> {
+        self.session
+            .artifacts()
+            .iter()
+            .map(|h| h.id().to_owned())
+            .collect()
     }
 
     /// Reads a stored record.
@@ -538,8 +570,21 @@ mod tests {
         let mut b = with_app("b", Some("B"));
         b.updated_ms = 5_000.0;
         let file = export(&[a.clone(), b.clone()]);
+        assert!(!file.contains("app_data"), "no data, no field");
         let parsed = parse_export(&file).unwrap();
         assert_eq!(parsed.conversations, vec![a.clone(), b.clone()]);
+        // Apps' data travels with its conversation, by artifact id.
+        let mut with_data = a.clone();
+        with_data.app_data.insert(
+            "app".into(),
+            AppData {
+                local: BTreeMap::from([("n".into(), "3".into())]),
+                kv: BTreeMap::from([("deck".into(), "[]".into())]),
+            },
+        );
+        assert_eq!(with_data.artifact_ids(), ["app"]);
+        let back = parse_export(&export(std::slice::from_ref(&with_data))).unwrap();
+        assert_eq!(back.conversations, [with_data]);
 
         // Here: "a" is newer than the file's, "b" older, "c" absent.
         let mut c = with_app("c", Some("C"));

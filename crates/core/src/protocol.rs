@@ -94,6 +94,19 @@ pub const EXAMPLE_EDIT: &str = example_edit!();
 /// The third example: a code artifact with a language.
 pub const EXAMPLE_CODE: &str = example_code!();
 
+/// What the system prompt adds when the person turned on "Teach the model the app API": how
+/// apps call the person's model and keep data (`window.kiln`, see `docs/artifact-api.md`).
+pub const APP_API_PROMPT: &str = include_str!("sandbox/live/prompt.md");
+
+/// The system prompt for a turn: [`SYSTEM_PROMPT`], and the app API's section when `app_api`.
+pub fn system_prompt(app_api: bool) -> String {
+    if app_api {
+        format!("{}\n\n{APP_API_PROMPT}", SYSTEM_PROMPT.trim_end())
+    } else {
+        SYSTEM_PROMPT.clone()
+    }
+}
+
 /// The system prompt that teaches a model the Kiln protocol.
 pub static SYSTEM_PROMPT: LazyLock<String> =
     LazyLock::new(|| PROMPT_TEMPLATE.replace("{libraries}", &crate::vendor::prompt_list()));

@@ -13,7 +13,7 @@ use thiserror::Error;
 use crate::artifact::ArtifactSet;
 use crate::extract::{ExtractReport, Extractor};
 use crate::prompt::Prompt;
-use crate::protocol::{SYSTEM_PROMPT, edit_feedback};
+use crate::protocol::{edit_feedback, system_prompt};
 use crate::provider::{
     ChatRequest, DecodeError, Endpoint, EndpointError, HttpRequest, Message, Protocol,
     ProviderError, RequestError, StopReason, StreamDecoder, StreamEvent, Usage,
@@ -34,6 +34,9 @@ pub struct ModelSettings {
     pub model: String,
     /// The most tokens a reply may have.
     pub max_tokens: u32,
+    /// Whether the system prompt teaches the model the app API (`window.kiln`): the person's
+    /// choice, off unless they turn it on.
+    pub app_api: bool,
 }
 
 impl Default for ModelSettings {
@@ -46,6 +49,7 @@ impl Default for ModelSettings {
                 .unwrap_or_default()
                 .to_owned(),
             max_tokens: 16_000,
+            app_api: false,
         }
     }
 }
@@ -209,7 +213,7 @@ impl Session {
         messages.push(Message::user(said.clone()));
         let chat = ChatRequest {
             model: settings.model.trim().to_owned(),
-            system: SYSTEM_PROMPT.to_owned(),
+            system: system_prompt(settings.app_api),
             messages,
             max_tokens: settings.max_tokens,
             temperature,
@@ -537,6 +541,7 @@ mod tests {
             base_url: "http://127.0.0.1:9/v1".into(),
             model: "test-model".into(),
             max_tokens: 1000,
+            app_api: false,
         }
     }
 
@@ -922,6 +927,30 @@ mod tests {
         // Defaults: Anthropic at its public URL.
         let d = ModelSettings::default();
         assert_eq!(d.endpoint().unwrap().protocol(), Protocol::Anthropic);
+    }
+
+    #[test]
+    fn the_app_api_is_taught_only_when_the_person_turned_it_on() {
+        let session = Session::new();
+        let p = Prompt::parse("make a flashcard app").unwrap();
+        let body = |s: &ModelSettings| {
+            session
+                .begin(s, &p)
+                .ok()
+                .and_then(|t| t.request().body.clone())
+                .unwrap_or_default()
+        };
+        let off = body(&openai());
+        let on = body(&ModelSettings {
+            app_api: true,
+            ..openai()
+        });
+        assert!(!off.contains("window.kiln"));
+        assert!(on.contains("window.kiln.complete") && on.contains("window.kiln.storage"));
+        // Settings saved before the switch existed load with it off.
+        let old: ModelSettings =
+            serde_json::from_str(r#"{"provider":"openai","model":"m","max_tokens":5}"#).unwrap();
+        assert!(!old.app_api);
     }
 
     #[test]

@@ -79,6 +79,7 @@ impl ModelFlags {
             base_url: self.base_url.clone().unwrap_or_default(),
             model: self.model(protocol)?,
             max_tokens: self.max_tokens,
+            app_api: false,
         })
     }
 
@@ -169,6 +170,12 @@ impl Key {
             value: Some(ApiKey::new(value)),
             var: Some(var.to_owned()),
         })
+    }
+
+    /// The key itself, for the one place that hands it on: the studio page of `kiln eval`'s
+    /// own browser, which makes the apps' model calls.
+    pub(crate) fn expose(&self) -> Option<&str> {
+        self.value.as_ref().map(ApiKey::expose)
     }
 
     /// `text` with any copy of the key replaced, for text a provider chose.

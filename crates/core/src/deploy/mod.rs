@@ -156,6 +156,7 @@ impl OfferedProvider {
             base_url: format!("{}{}", page_base.trim_end_matches('/'), self.proxy_path()),
             model,
             max_tokens,
+            app_api: false,
         }
     }
 }

@@ -225,7 +225,7 @@ pub enum Role {
 }
 
 /// One turn of the conversation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     /// Who said it.
     pub role: Role,

@@ -23,8 +23,10 @@ pub const APP_DATA_CAP_BYTES: usize = 64 * 1024 * 1024;
 pub struct AppMeta {
     /// What the person allowed this app (network origins, popups, …).
     pub consent: Consent,
-    /// Bytes of its saved data (keys and values).
+    /// Bytes of its saved `localStorage` data (keys and values).
     pub bytes: usize,
+    /// Bytes of what it keeps through `kiln.storage` (keys and values).
+    pub kv_bytes: usize,
     /// When it last ran or saved, in milliseconds of the wall clock.
     pub used_ms: f64,
 }
@@ -32,7 +34,12 @@ pub struct AppMeta {
 impl AppMeta {
     /// Whether nothing is worth keeping: no consent and no data.
     pub fn is_empty(&self) -> bool {
-        self.consent.is_empty() && self.bytes == 0
+        self.consent.is_empty() && self.bytes == 0 && self.kv_bytes == 0
+    }
+
+    /// Both stores' bytes.
+    pub fn total(&self) -> usize {
+        self.bytes + self.kv_bytes
     }
 }
 
@@ -81,6 +88,14 @@ impl AppIndex {
         meta.clone()
     }
 
+    /// Records that `id` now keeps `bytes` through `kiln.storage`; returns the record to save.
+    pub fn set_kv_bytes(&mut self, id: &AppId, bytes: usize, now_ms: f64) -> AppMeta {
+        let meta = self.apps.entry(id.clone()).or_default();
+        meta.kv_bytes = bytes;
+        meta.used_ms = now_ms;
+        meta.clone()
+    }
+
     /// Records that `id` ran now (for the eviction order).
     pub fn touch(&mut self, id: &AppId, now_ms: f64) {
         if let Some(meta) = self.apps.get_mut(id) {
@@ -90,7 +105,7 @@ impl AppIndex {
 
     /// All apps' data together.
     pub fn total_bytes(&self) -> usize {
-        self.apps.values().map(|m| m.bytes).sum()
+        self.apps.values().map(AppMeta::total).sum()
     }
 
     /// Whose data to delete so that all of it fits in `cap`: least recently used first, never
@@ -104,7 +119,7 @@ impl AppIndex {
         let mut order: Vec<(&AppId, &AppMeta)> = self
             .apps
             .iter()
-            .filter(|(id, m)| m.bytes > 0 && !keep.contains(id))
+            .filter(|(id, m)| m.total() > 0 && !keep.contains(id))
             .collect();
         order.sort_by(|a, b| a.1.used_ms.total_cmp(&b.1.used_ms).then(a.0.cmp(b.0)));
         let mut out = Vec::new();
@@ -112,12 +127,13 @@ impl AppIndex {
             if total <= cap {
                 break;
             }
-            total -= meta.bytes;
+            total -= meta.total();
             out.push(id.clone());
         }
         for id in &out {
             if let Some(m) = self.apps.get_mut(id) {
                 m.bytes = 0;
+                m.kv_bytes = 0;
             }
         }
         out
@@ -236,15 +252,17 @@ mod tests {
     fn eviction_takes_the_least_recently_used_until_it_fits_and_spares_the_running_app() {
         let mut index = AppIndex::default();
         index.set_bytes(&id("old"), 40, 1.0);
-        index.set_bytes(&id("mid"), 40, 2.0);
+        index.set_bytes(&id("mid"), 25, 2.0);
+        index.set_kv_bytes(&id("mid"), 15, 2.0);
         index.set_bytes(&id("new"), 40, 3.0);
-        index.set_bytes(&id("running"), 40, 0.5);
+        index.set_bytes(&id("running"), 30, 0.5);
+        index.set_kv_bytes(&id("running"), 10, 0.5);
         index.touch(&id("mid"), 5.0);
         assert_eq!(index.evict(200, &[]), Vec::<AppId>::new());
         let gone = index.evict(90, &[&id("running")]);
         assert_eq!(gone, [id("old"), id("new")]);
         assert_eq!(index.total_bytes(), 80);
-        assert_eq!(index.get(&id("old")).map(|m| m.bytes), Some(0));
+        assert_eq!(index.get(&id("old")).map(AppMeta::total), Some(0));
         // Nothing else can go: the running app stays even over the cap.
         assert_eq!(index.evict(10, &[&id("running")]), [id("mid")]);
         assert_eq!(index.total_bytes(), 40);

@@ -17,17 +17,25 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::STORAGE_QUOTA_BYTES;
+use super::live::{AppCall, AppReply, MAX_CALL_BYTES, MAX_CALLS_PER_BATCH};
 
 /// The bridge protocol version; bumped on any incompatible change to the message shapes.
-pub const BRIDGE_VERSION: u32 = 2;
+/// Version 3 added the artifact API's calls and replies (`window.kiln`).
+pub const BRIDGE_VERSION: u32 = 3;
 
 /// The largest message the runner accepts from a frame, in bytes of JSON: a storage write of a
-/// value as large as the whole quota, and a little more.
-pub const MAX_MESSAGE_BYTES: usize = STORAGE_QUOTA_BYTES + 64 * 1024;
+/// value as large as the whole quota, or one artifact-API call as large as
+/// [`MAX_CALL_BYTES`], and a little more.
+pub const MAX_MESSAGE_BYTES: usize = max(STORAGE_QUOTA_BYTES, MAX_CALL_BYTES) + 64 * 1024;
 
 /// The largest batch the studio parses, in bytes of JSON (checked before parsing): its lines,
-/// and a storage change as large as the quota.
-pub const MAX_BATCH_BYTES: usize = STORAGE_QUOTA_BYTES + 1024 * 1024;
+/// a storage change as large as the quota, and calls of at most [`MAX_CALL_BYTES`] together
+/// (or one call, if it is alone larger).
+pub const MAX_BATCH_BYTES: usize = STORAGE_QUOTA_BYTES + MAX_CALL_BYTES + 1024 * 1024;
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
 
 /// How often, at most, the runner sends the studio a batch.
 pub const FLUSH_MS: u32 = 100;
@@ -149,6 +157,8 @@ pub struct Batch {
     pub dropped: u32,
     /// What the runner saw itself.
     pub events: Vec<RunnerEvent>,
+    /// The app's calls of the artifact API (`window.kiln`), in order, rebuilt by the runner.
+    pub calls: Vec<AppCall>,
 }
 
 /// A message from the studio to the runner, as JSON over the port.
@@ -180,6 +190,9 @@ pub enum ToFrame {
     /// Keep this page's thread busy for `ms` (see `sandbox::PROBE_MS`): whether the studio's
     /// own timers stall meanwhile tells whether the app shares its process.
     Probe { ms: u32 },
+    /// The answer to the app's artifact-API call `id` (or a piece of it, while it streams):
+    /// the runner hands it to the app's frame.
+    Reply { id: u32, reply: AppReply },
 }
 
 /// Why a batch was dropped.
@@ -229,6 +242,13 @@ pub fn parse_batch(json: &str, token: &str) -> Result<Batch, BridgeError> {
             .saturating_add(u32::try_from(extra).unwrap_or(u32::MAX));
     }
     batch.msgs = batch.msgs.into_iter().map(trim).collect();
+    // The runner sends no more; a batch that does was not written by it.
+    if batch.calls.len() > MAX_CALLS_PER_BATCH {
+        return Err(BridgeError::Malformed(format!(
+            "{} calls in one batch, at most {MAX_CALLS_PER_BATCH}",
+            batch.calls.len()
+        )));
+    }
     Ok(batch)
 }
 
@@ -284,7 +304,7 @@ mod tests {
     use super::*;
 
     fn batch(rest: &str) -> String {
-        format!(r#"{{"v":2,"token":"t0k"{rest}}}"#)
+        format!(r#"{{"v":3,"token":"t0k"{rest}}}"#)
     }
 
     #[test]
@@ -328,7 +348,7 @@ mod tests {
         assert_eq!(
             parse_batch(&batch(""), "t0k").unwrap(),
             Batch {
-                v: 2,
+                v: 3,
                 token: "t0k".into(),
                 ..Batch::default()
             }
@@ -339,18 +359,18 @@ mod tests {
     fn the_token_is_checked_before_anything_is_parsed() {
         // Wrong token: refused even though the rest is not JSON at all.
         assert_eq!(
-            parse_batch(r#"{"v":2,"token":"guess" not json"#, "t0k"),
+            parse_batch(r#"{"v":3,"token":"guess" not json"#, "t0k"),
             Err(BridgeError::Token)
         );
         assert_eq!(parse_batch(&batch(""), "t0"), Err(BridgeError::Token));
         assert_eq!(parse_batch(&batch(""), "t0kk"), Err(BridgeError::Token));
         // The token must come first, exactly as the runner writes it.
         assert_eq!(
-            parse_batch(r#"{"token":"t0k","v":2}"#, "t0k"),
+            parse_batch(r#"{"token":"t0k","v":3}"#, "t0k"),
             Err(BridgeError::Token)
         );
         assert_eq!(
-            parse_batch(r#"{"v":1,"token":"t0k"}"#, "t0k"),
+            parse_batch(r#"{"v":2,"token":"t0k"}"#, "t0k"),
             Err(BridgeError::Token)
         );
         assert_eq!(parse_batch("", "t0k"), Err(BridgeError::Token));
@@ -378,6 +398,32 @@ mod tests {
         assert!(matches!(
             parse_batch(&huge, "t0k"),
             Err(BridgeError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn calls_arrive_in_order_and_a_batch_past_the_runners_bound_is_refused() {
+        let b = parse_batch(
+            &batch(
+                r#","calls":[{"type":"complete","id":1,"prompt":"hi"},{"type":"storage_get","id":2,"key":"k"}]"#,
+            ),
+            "t0k",
+        )
+        .unwrap();
+        assert_eq!(b.calls.iter().map(AppCall::id).collect::<Vec<_>>(), [1, 2]);
+        let call = r#"{"type":"cancel","id":1}"#;
+        let many = vec![call; MAX_CALLS_PER_BATCH + 1].join(",");
+        assert!(matches!(
+            parse_batch(&batch(&format!(r#","calls":[{many}]"#)), "t0k"),
+            Err(BridgeError::Malformed(_))
+        ));
+        // A call the runner would not rebuild (a consent of its own making) is no call at all.
+        assert!(matches!(
+            parse_batch(
+                &batch(r#","calls":[{"type":"grant","id":1,"budget":999999}]"#),
+                "t0k"
+            ),
+            Err(BridgeError::Malformed(_))
         ));
     }
 
@@ -419,6 +465,14 @@ mod tests {
         assert!(json.contains(r#""type":"run""#) && json.contains(r#""token":"abc""#));
         let input = serde_json::to_string(&ToFrame::StudioInput { at_ms: 5.0 }).unwrap();
         assert_eq!(input, r#"{"type":"studio_input","at_ms":5.0}"#);
-        assert!(batch_prefix("abc").starts_with(r#"{"v":2,"token":"abc""#));
+        assert!(batch_prefix("abc").starts_with(r#"{"v":3,"token":"abc""#));
+        let reply = ToFrame::Reply {
+            id: 7,
+            reply: AppReply::Text { text: "hi".into() },
+        };
+        assert_eq!(
+            serde_json::to_string(&reply).unwrap(),
+            r#"{"type":"reply","id":7,"reply":{"type":"text","text":"hi"}}"#
+        );
     }
 }

@@ -25,7 +25,18 @@ pub fn compose_document(
     let artifact = artifact_html
         .strip_prefix('\u{feff}')
         .unwrap_or(artifact_html);
+    // The numbers first and the app's own data last, so nothing in the data is taken for a
+    // placeholder.
     let bridge = BRIDGE_JS
+        .replace("__KILN_QUOTA__", &super::STORAGE_QUOTA_BYTES.to_string())
+        .replace(
+            "__KILN_MAX_CALL__",
+            &super::live::MAX_CALL_BYTES.to_string(),
+        )
+        .replace(
+            "__KILN_MAX_PROMPT__",
+            &super::live::MAX_PROMPT_BYTES.to_string(),
+        )
         .replace(
             "__KILN_TOKEN__",
             &script_json(&serde_json::Value::from(token)),
@@ -33,8 +44,7 @@ pub fn compose_document(
         .replace(
             "__KILN_STORAGE__",
             &script_json(&serde_json::json!(storage)),
-        )
-        .replace("__KILN_QUOTA__", &super::STORAGE_QUOTA_BYTES.to_string());
+        );
     let mut doc = String::with_capacity(artifact.len() + bridge.len() + csp.len() + 200);
     doc.push_str(
         "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"",

@@ -12,6 +12,7 @@ mod console;
 pub(crate) mod document;
 mod focus;
 mod identity;
+pub mod live;
 mod location;
 mod origin;
 mod storage;
@@ -50,12 +51,20 @@ pub struct Consent {
     pub downloads: bool,
     /// Whether it may take the whole screen (Esc always leaves).
     pub fullscreen: bool,
+    /// Whether it may use the person's model (`kiln.complete`) in every session, and on what
+    /// budget. Only the person's "Always allow" sets it; an app never declares it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<live::ModelGrant>,
 }
 
 impl Consent {
     /// Nothing beyond the default.
     pub fn is_empty(&self) -> bool {
-        self.network.is_empty() && !self.popups && !self.downloads && !self.fullscreen
+        self.network.is_empty()
+            && !self.popups
+            && !self.downloads
+            && !self.fullscreen
+            && self.model.is_none()
     }
 
     /// What `asked` wants that this consent does not already allow.
@@ -70,6 +79,7 @@ impl Consent {
             popups: asked.popups && !self.popups,
             downloads: asked.downloads && !self.downloads,
             fullscreen: asked.fullscreen && !self.fullscreen,
+            model: None,
         }
     }
 
@@ -89,6 +99,12 @@ impl Consent {
         if self.fullscreen {
             out.push("go full screen (Esc leaves it)".to_owned());
         }
+        if let Some(g) = self.model {
+            out.push(format!(
+                "use your model (up to {} tokens a session)",
+                g.budget_tokens
+            ));
+        }
         out
     }
 
@@ -102,6 +118,9 @@ impl Consent {
         self.popups |= more.popups;
         self.downloads |= more.downloads;
         self.fullscreen |= more.fullscreen;
+        if more.model.is_some() {
+            self.model = more.model;
+        }
     }
 }
 
@@ -421,6 +440,7 @@ mod tests {
             popups: true,
             downloads: false,
             fullscreen: false,
+            model: None,
         };
         let mut granted = Consent {
             network: vec![a.clone()],
@@ -434,6 +454,7 @@ mod tests {
                 popups: true,
                 downloads: false,
                 fullscreen: false,
+                model: None,
             }
         );
         assert_eq!(
@@ -450,6 +471,21 @@ mod tests {
         let stored: Consent = serde_json::from_str(r#"{"network":["https://a.org"]}"#).unwrap();
         assert!(!stored.popups && stored.network.len() == 1);
         assert!(serde_json::from_str::<Consent>(r#"{"network":["*"]}"#).is_err());
+        // The model grant is kept with the rest, said, and never asked for by an app.
+        let model = Consent {
+            model: Some(live::ModelGrant { budget_tokens: 500 }),
+            ..Consent::default()
+        };
+        assert!(!model.is_empty());
+        assert_eq!(
+            model.describe(),
+            ["use your model (up to 500 tokens a session)"]
+        );
+        granted.grant(&model);
+        assert_eq!(granted.model, model.model);
+        assert_eq!(granted.missing(&model).model, None);
+        let json = serde_json::to_string(&Consent::default()).unwrap();
+        assert!(!json.contains("model"), "{json}");
     }
 
     #[test]
@@ -459,6 +495,7 @@ mod tests {
             popups: true,
             downloads: true,
             fullscreen: true,
+            model: Some(live::ModelGrant { budget_tokens: 100 }),
         };
         for consent in [Consent::default(), all.clone()] {
             let flags = frame_sandbox(&consent);

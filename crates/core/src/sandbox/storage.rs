@@ -2,7 +2,8 @@
 //!
 //! The real `localStorage` throws in an opaque-origin frame, and sharing the studio's would
 //! hand an artifact the person's keys. Each artifact gets its own store, applied here with a
-//! quota so a hostile artifact cannot fill the studio's storage.
+//! quota so a hostile artifact cannot fill the studio's storage. `kiln.storage` (see
+//! [`super::live`]) keeps a second store of the same kind per app, with a larger quota.
 
 use std::collections::BTreeMap;
 
@@ -16,26 +17,48 @@ pub const STORAGE_QUOTA_BYTES: usize = 1024 * 1024;
 /// Why a storage call was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum StorageError {
-    /// The write would take the store past [`STORAGE_QUOTA_BYTES`].
-    #[error("storage quota of {STORAGE_QUOTA_BYTES} bytes exceeded")]
+    /// The write would take the store past its quota.
+    #[error("storage quota exceeded")]
     Quota,
 }
 
 /// One artifact's store.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArtifactStorage {
     entries: BTreeMap<String, String>,
     bytes: usize,
+    quota: usize,
+}
+
+impl Default for ArtifactStorage {
+    /// An empty `localStorage` store, with its quota.
+    fn default() -> Self {
+        Self::with_quota(STORAGE_QUOTA_BYTES)
+    }
 }
 
 impl ArtifactStorage {
+    /// An empty store that holds at most `quota` bytes (`kiln.storage` holds more than the
+    /// `localStorage` shim, which is sent whole with every run).
+    pub fn with_quota(quota: usize) -> Self {
+        Self {
+            entries: BTreeMap::new(),
+            bytes: 0,
+            quota,
+        }
+    }
+
     /// A store holding `entries` (as saved earlier), dropping entries past the quota.
     pub fn from_entries(entries: BTreeMap<String, String>) -> Self {
-        let mut s = Self::default();
+        Self::default().with_entries(entries)
+    }
+
+    /// This store, empty of quota-exceeding entries, holding `entries`.
+    pub fn with_entries(mut self, entries: BTreeMap<String, String>) -> Self {
         for (k, v) in entries {
-            let _ = s.set(k, v);
+            let _ = self.set(k, v);
         }
-        s
+        self
     }
 
     /// The entries, for saving and for the next run's bridge.
@@ -43,10 +66,11 @@ impl ArtifactStorage {
         &self.entries
     }
 
-    fn set(&mut self, key: String, value: String) -> Result<(), StorageError> {
+    /// Sets `key` to `value`, unless that would pass the quota.
+    pub fn set(&mut self, key: String, value: String) -> Result<(), StorageError> {
         let old = self.entries.get(&key).map_or(0, |v| key.len() + v.len());
         let new = key.len() + value.len();
-        if self.bytes - old + new > STORAGE_QUOTA_BYTES {
+        if self.bytes - old + new > self.quota {
             return Err(StorageError::Quota);
         }
         self.bytes = self.bytes - old + new;
@@ -71,15 +95,21 @@ impl ArtifactStorage {
                     Ok(()) => changed = true,
                     Err(StorageError::Quota) => refused = refused.saturating_add(1),
                 },
-                None => {
-                    if let Some(v) = self.entries.remove(key) {
-                        self.bytes -= key.len() + v.len();
-                        changed = true;
-                    }
-                }
+                None => changed |= self.remove(key),
             }
         }
         (changed, refused)
+    }
+
+    /// Removes `key`; whether it was there.
+    pub fn remove(&mut self, key: &str) -> bool {
+        match self.entries.remove(key) {
+            Some(v) => {
+                self.bytes -= key.len() + v.len();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Bytes of keys and values kept.
