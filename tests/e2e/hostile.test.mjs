@@ -37,19 +37,19 @@ const KEYLOGGER = `document.addEventListener('keydown', (e) => console.log('KEY 
 const FLOODS = [
   ['a million console lines', `for (let i = 0; i < 1e6; i += 1) console.log('line ' + i);`],
   ['refused storage writes that each log a line', `setInterval(() => { for (let i = 0; i < 2000; i += 1) { try { localStorage.setItem('k' + Math.random(), 'x'.repeat(60000)); } catch (e) { console.error('refused ' + e.name); } } }, 0);`],
-  ['refused storage writes sent around the shim', `setInterval(() => { for (let i = 0; i < 200; i += 1) { const set = {}; set['k' + Math.random()] = 'x'.repeat(60000); parent.postMessage(JSON.stringify({ v: 2, token: TOKEN, msgs: [], storage: { clear: false, set } }), '*'); } }, 0);`],
+  ['refused storage writes sent around the shim', `setInterval(() => { for (let i = 0; i < 200; i += 1) { const set = {}; set['k' + Math.random()] = 'x'.repeat(60000); parent.postMessage(JSON.stringify({ v: 3, token: TOKEN, msgs: [], storage: { clear: false, set } }), '*'); } }, 0);`],
   ['a storm of storage writes', `setInterval(() => { for (let i = 0; i < 500; i += 1) localStorage.setItem('k' + (i % 100), String(Math.random()).repeat(500)); }, 0);`],
   ['5,000 history.pushState calls', `for (let i = 0; i < 5000; i += 1) history.pushState({ i }, '');`],
   // A frame the app made itself runs without the bridge: Firefox keeps every process of the tab
   // in step with the history it floods, so the studio stalls once, for seconds, until
   // Firefox's own rate limit stops it (README, Browser support).
   ['20,000 history.pushState calls from a child frame', `const f = document.createElement('iframe'); f.srcdoc = '<script>for (let i = 0; i < 20000; i += 1) history.pushState({ i }, "");<\\/script>'; document.body.append(f);`, { stallsOnce: ['firefox'] }],
-  ['large messages with a wrong token', `const big = JSON.stringify({ v: 2, token: 'wrong', msgs: [{ type: 'console', level: 'log', text: 'x'.repeat(250000) }] }); setInterval(() => { for (let i = 0; i < 20; i += 1) parent.postMessage(big, '*'); }, 0);`],
+  ['large messages with a wrong token', `const big = JSON.stringify({ v: 3, token: 'wrong', msgs: [{ type: 'console', level: 'log', text: 'x'.repeat(250000) }] }); setInterval(() => { for (let i = 0; i < 20; i += 1) parent.postMessage(big, '*'); }, 0);`],
   // Posted straight to the studio's window, which no page can refuse: Firefox copies each into
   // the studio's process, and past a couple of hundred MB a second it stops answering while
   // the flood lasts (README, Browser support).
-  ['large messages with a wrong token, to the studio window too', `const big = JSON.stringify({ v: 2, token: 'wrong', msgs: [{ type: 'console', level: 'log', text: 'x'.repeat(250000) }] }); setInterval(() => { for (let i = 0; i < 20; i += 1) { parent.postMessage(big, '*'); top.postMessage(big, '*'); } }, 0);`, { not: ['firefox'] }],
-  ['large messages with the right token', `const big = JSON.stringify({ v: 2, token: TOKEN, msgs: Array.from({ length: 100 }, () => ({ type: 'console', level: 'log', text: 'y'.repeat(8000) })) }); setInterval(() => { for (let i = 0; i < 20; i += 1) parent.postMessage(big, '*'); }, 0);`],
+  ['large messages with a wrong token, to the studio window too', `const big = JSON.stringify({ v: 3, token: 'wrong', msgs: [{ type: 'console', level: 'log', text: 'x'.repeat(250000) }] }); setInterval(() => { for (let i = 0; i < 20; i += 1) { parent.postMessage(big, '*'); top.postMessage(big, '*'); } }, 0);`, { not: ['firefox'] }],
+  ['large messages with the right token', `const big = JSON.stringify({ v: 3, token: TOKEN, msgs: Array.from({ length: 100 }, () => ({ type: 'console', level: 'log', text: 'y'.repeat(8000) })) }); setInterval(() => { for (let i = 0; i < 20; i += 1) parent.postMessage(big, '*'); }, 0);`],
   ['very large strings to the runner and the console', `const huge = 'z'.repeat(64 * 1024 * 1024); setInterval(() => { parent.postMessage(huge, '*'); console.log(huge); }, 50);`],
   // Straight to the studio's window: Firefox copies each into the studio's process, and at
   // 64 MiB twenty times a second it stops answering (README, Browser support).

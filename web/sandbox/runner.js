@@ -12,20 +12,26 @@
 // token (checked before parsing), is rebuilt field by field into the shapes kiln-core accepts,
 // and leaves in one batch at most every FLUSH_MS, with at most LINES lines and LINE_BYTES of
 // text; the rest is counted as dropped. Storage changes are coalesced, so a write storm costs
-// the studio one change per STORAGE_MS. The runner also reports what only it can see: the
+// the studio one change per STORAGE_MS. The artifact API's calls (`window.kiln`) are rebuilt
+// and queued the same way, and the studio's answers are handed back to the frame. The runner also reports what only it can see: the
 // artifact's frame leaving its document, and who moved the keyboard focus into it (see
 // kiln_core::sandbox::FocusGuard), and hides the artifact when the studio says so.
 'use strict';
 (() => {
-  // Kept in step with kiln_core::sandbox (bridge.rs, storage.rs).
-  const VERSION = 2;
+  // Kept in step with kiln_core::sandbox (bridge.rs, storage.rs, live.rs).
+  const VERSION = 3;
   const FLUSH_MS = 100;
   const STORAGE_MS = 500;
   const LINES = 40;
   const LINE_BYTES = 64 * 1024;
   const TEXT = 8000;
   const QUOTA = 1024 * 1024;
-  const MESSAGE_BYTES = QUOTA + 64 * 1024;
+  const MAX_CALL = 1024 * 1024 + 16 * 1024;
+  const MESSAGE_BYTES = Math.max(QUOTA, MAX_CALL) + 64 * 1024;
+  // Artifact-API calls: at most CALLS a batch and MAX_CALL bytes of them (or one larger
+  // call alone), the rest queued up to QUEUED; past that a call is answered `busy` here.
+  const CALLS = 32;
+  const QUEUED = 256;
 
   let port = null;
   let frame = null;
@@ -36,6 +42,7 @@
   const fresh = () => ({ alive: false, msgs: [], bytes: 0, dropped: 0, refused: 0, events: [],
     ready: false, loaded: false });
   let out = fresh();
+  let calls = [];
   let storage = null;
   let storageBytes = 0;
   let lastStorage = 0;
@@ -77,6 +84,62 @@
     }
   }
 
+  // The artifact's frame hears the answer to its call `id` (only the frame that is running now:
+  // an answer for a frame that went away is dropped).
+  function answer(id, reply) {
+    try { if (frame && frame.contentWindow) frame.contentWindow.postMessage({ kiln: 'reply', id, reply }, '*'); } catch (_) {}
+  }
+  const refuse = (id, code, message) => answer(id, { type: 'error', code, message });
+
+  // One artifact-API call rebuilt into exactly the shape kiln-core's AppCall accepts, or null.
+  function cleanCall(c) {
+    const id = num(c.id);
+    const text = (v) => (typeof v === 'string' ? wellFormed(v) : null);
+    switch (c.type) {
+      case 'complete': {
+        const out = { type: 'complete', id, stream: c.stream === true };
+        if (c.prompt !== undefined) { out.prompt = text(c.prompt); if (out.prompt === null) return null; }
+        if (c.system !== undefined) { out.system = text(c.system); if (out.system === null) return null; }
+        if (c.max_tokens !== undefined) { out.max_tokens = num(c.max_tokens); if (out.max_tokens === null) return null; }
+        if (c.messages !== undefined) {
+          if (!Array.isArray(c.messages) || c.messages.length > 100) return null;
+          out.messages = [];
+          for (const m of c.messages) {
+            const content = m && text(m.content);
+            if (!m || (m.role !== 'user' && m.role !== 'assistant') || content === null) return null;
+            out.messages.push({ role: m.role, content });
+          }
+        }
+        return out;
+      }
+      case 'cancel': return { type: 'cancel', id };
+      case 'storage_get':
+      case 'storage_delete': { const key = text(c.key); return key === null ? null : { type: c.type, id, key }; }
+      case 'storage_set': {
+        const key = text(c.key);
+        const value = text(c.value);
+        return key === null || value === null ? null : { type: 'storage_set', id, key, value };
+      }
+      case 'storage_list': {
+        const prefix = c.prefix === undefined ? '' : text(c.prefix);
+        return prefix === null ? null : { type: 'storage_list', id, prefix };
+      }
+      default: return null;
+    }
+  }
+
+  function takeCalls(list) {
+    for (const c of list.slice(0, QUEUED)) {
+      if (!c || typeof c !== 'object' || num(c.id) === null) { out.dropped += 1; continue; }
+      const clean = cleanCall(c);
+      if (clean === null) { refuse(c.id, 'invalid', 'kiln: this call is not one the artifact API knows, or its fields are of the wrong kinds'); continue; }
+      const json = JSON.stringify(clean);
+      if (json.length > MAX_CALL) { refuse(c.id, 'too_large', `kiln: the call is ${json.length} bytes of JSON; at most ${MAX_CALL}`); continue; }
+      if (calls.length >= QUEUED) { refuse(c.id, 'busy', 'kiln: too many calls at once; wait for some to finish'); continue; }
+      calls.push({ clean, size: json.length });
+    }
+  }
+
   function mergeStorage(s) {
     if (!s || typeof s !== 'object') return;
     if (s.clear === true) { storage = { clear: true, set: {} }; storageBytes = 0; }
@@ -96,7 +159,7 @@
   }
 
   const pending = () => out.alive || out.msgs.length > 0 || out.dropped > 0 || out.refused > 0
-    || out.events.length > 0;
+    || out.events.length > 0 || calls.length > 0;
 
   function flush() {
     timer = null;
@@ -106,6 +169,15 @@
     if (pending() || storageDue) {
       const batch = { v: VERSION, token, alive: out.alive, msgs: out.msgs, dropped: out.dropped,
         storage_refused: out.refused, events: out.events };
+      if (calls.length > 0) {
+        let n = 0;
+        let bytes = 0;
+        while (n < calls.length && n < CALLS && (n === 0 || bytes + calls[n].size <= MAX_CALL)) {
+          bytes += calls[n].size;
+          n += 1;
+        }
+        batch.calls = calls.splice(0, n).map((c) => c.clean);
+      }
       if (storageDue) {
         batch.storage = storage;
         storage = null;
@@ -115,7 +187,7 @@
       out = fresh();
       port.postMessage(JSON.stringify(batch));
     }
-    if (storage !== null) schedule();
+    if (storage !== null || calls.length > 0) schedule();
   }
 
   // Batches leave at once while they are few (up to BURST in a row, one more every FLUSH_MS):
@@ -166,6 +238,7 @@
       out.msgs.push(c);
     }
     if (env.storage) mergeStorage(env.storage);
+    if (Array.isArray(env.calls)) takeCalls(env.calls);
     schedule();
   }
 
@@ -305,6 +378,7 @@
       if (frame) frame.remove();
       if (shade) { shade.remove(); shade = null; }
       token = msg.token;
+      calls = [];
       prefix = `{"v":${VERSION},"token":${JSON.stringify(token)}`;
       loads = 0;
       readies = 0;
@@ -328,6 +402,8 @@
     } else if (msg.type === 'probe' && Number.isInteger(msg.ms) && msg.ms > 0 && msg.ms <= 500) {
       const until = Date.now() + msg.ms;
       while (Date.now() < until) { /* the probe: this thread, busy */ }
+    } else if (msg.type === 'reply' && Number.isInteger(msg.id) && msg.reply && typeof msg.reply === 'object') {
+      answer(msg.id, msg.reply);
     } else if (msg.type === 'unhide') {
       if (frame && ejected && !shade) { ejected = false; frame.style.display = ''; }
     }

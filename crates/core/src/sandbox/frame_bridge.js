@@ -3,7 +3,9 @@
 // rejections, CSP violations and failed resources to the runner (and so to the studio), sends
 // a heartbeat so the studio can tell a hung artifact from a quiet one, and gives the artifact
 // a working localStorage (the real one throws in an opaque origin) persisted through the
-// bridge. It also keeps the artifact's dialogs, full screen and history inside its own frame.
+// bridge. It also keeps the artifact's dialogs, full screen and history inside its own frame,
+// and offers the artifact API, `window.kiln` (docs/artifact-api.md): the person's model, with
+// their consent, and a larger store, both answered by the studio through the runner.
 // The artifact can read and call all of this; the studio trusts none of it, and the runner
 // budgets whatever arrives, from here or from the artifact posing as this.
 (() => {
@@ -33,7 +35,7 @@
   let filled = now();
   const flush = () => {
     timer = null;
-    const env = { v: 2, token: TOKEN, msgs, dropped };
+    const env = { v: 3, token: TOKEN, msgs, dropped };
     if (storage) env.storage = storage;
     msgs = [];
     dropped = 0;
@@ -264,6 +266,149 @@
     Object.defineProperty(H, 'length', { get: () => entries.length, configurable: false });
     Object.defineProperty(H, 'state', { get: () => entries[at].state, configurable: false });
   } catch (_) {}
+
+  // The artifact API. Each call leaves at once in an envelope of its own (so a large value never
+  // shares a message with a storage change), and its promise settles when the runner hands
+  // back the studio's answer. Answers come only from the parent (the runner); the artifact can
+  // fake one to itself, which fools nobody else. What a call may do is the studio's decision:
+  // this side only spares an honest app a round trip for what is sure to be refused.
+  const MAX_CALL = __KILN_MAX_CALL__;
+  const MAX_PROMPT = __KILN_MAX_PROMPT__;
+  const pending = new Map();
+  let nextId = 1;
+  // At most OUTSTANDING calls are with the studio at once; the rest wait here, in the app's own
+  // memory, up to WAITING (past that a call is refused `busy`), so an app that fires a thousand
+  // writes at once has them all done, in order, at the pace the runner takes them.
+  const OUTSTANDING = 64;
+  const WAITING = 4096;
+  const queue = [];
+  let outstanding = 0;
+  const pump = () => {
+    while (outstanding < OUTSTANDING && queue.length > 0) {
+      const { id, json } = queue.shift();
+      if (!pending.has(id)) continue;
+      outstanding += 1;
+      pending.get(id).sent = true;
+      try { post(json, '*'); } catch (e) { settle(id, { type: 'error', code: 'invalid', message: `kiln: the call cannot be sent: ${e && e.message}` }); }
+    }
+  };
+  // Settles call `id` with `r` (the studio's answer, or this side's), once.
+  const settle = (id, r) => {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    if (p.sent) { outstanding -= 1; pump(); }
+    if (r.type === 'ok') p.resolve(r.value);
+    else p.reject(kilnError(String(r.code || 'provider'), String(r.message || 'kiln: the call failed')));
+  };
+  const kilnError = (code, message) => {
+    const e = new Error(message);
+    e.name = 'KilnError';
+    e.code = code;
+    return e;
+  };
+  const call = (body, handlers = {}) => new Promise((resolve, reject) => {
+    const id = nextId;
+    nextId += 1;
+    const msg = { ...body, id };
+    let json;
+    try { json = stringify({ v: 3, token: TOKEN, msgs: [], dropped: 0, calls: [msg] }); } catch (e) {
+      reject(kilnError('invalid', `kiln: the call cannot be sent: ${e && e.message}`));
+      return;
+    }
+    if (json.length > MAX_CALL) {
+      reject(kilnError('too_large', `kiln: the call is ${json.length} bytes of JSON; at most ${MAX_CALL} leave the app`));
+      return;
+    }
+    if (queue.length >= WAITING) {
+      reject(kilnError('busy', `kiln: ${WAITING} calls are already waiting to be sent; wait for some to finish`));
+      return;
+    }
+    pending.set(id, { resolve, reject, text: '', sent: false, ...handlers });
+    queue.push({ id, json });
+    pump();
+    if (handlers.signal) {
+      const abort = () => {
+        const p = pending.get(id);
+        if (!p) return;
+        if (p.sent) {
+          try { post(stringify({ v: 3, token: TOKEN, msgs: [], dropped: 0, calls: [{ type: 'cancel', id }] }), '*'); } catch (_) {}
+        }
+        settle(id, { type: 'error', code: 'cancelled', message: 'kiln.complete: cancelled (by the app)' });
+      };
+      if (handlers.signal.aborted) abort();
+      else handlers.signal.addEventListener('abort', abort, { once: true });
+    }
+  });
+  addEventListener('message', (e) => {
+    if (e.source !== up) return;
+    const d = e.data;
+    if (!d || typeof d !== 'object' || d.kiln !== 'reply') return;
+    const p = pending.get(d.id);
+    const r = d.reply;
+    if (!p || !r || typeof r !== 'object') return;
+    if (r.type === 'text' && typeof r.text === 'string') {
+      p.text += r.text;
+      if (typeof p.onText === 'function') {
+        try { p.onText(r.text, p.text); } catch (err) { later(() => { throw err; }, 0); }
+      }
+      return;
+    }
+    settle(d.id, r);
+  });
+  const isText = (v) => typeof v === 'string';
+  const complete = (req) => {
+    if (!req || typeof req !== 'object') {
+      return Promise.reject(kilnError('invalid', 'kiln.complete: pass { prompt } or { messages }'));
+    }
+    const body = { type: 'complete', stream: typeof req.onText === 'function' };
+    if (req.prompt !== undefined) {
+      if (!isText(req.prompt)) return Promise.reject(kilnError('invalid', 'kiln.complete: prompt must be a string'));
+      body.prompt = req.prompt;
+    }
+    if (req.messages !== undefined) {
+      if (!Array.isArray(req.messages)) return Promise.reject(kilnError('invalid', 'kiln.complete: messages must be an array'));
+      body.messages = req.messages.map((m) => ({ role: m && m.role, content: m && m.content }));
+    }
+    if (req.system !== undefined) {
+      if (!isText(req.system)) return Promise.reject(kilnError('invalid', 'kiln.complete: system must be a string'));
+      body.system = req.system;
+    }
+    if (req.max_tokens !== undefined) body.max_tokens = req.max_tokens;
+    // Sizes are checked by length first: a 100 MB prompt is refused without being copied.
+    let size = isText(body.prompt) ? body.prompt.length : 0;
+    size += isText(body.system) ? body.system.length : 0;
+    for (const m of body.messages || []) size += isText(m.content) ? m.content.length : 0;
+    if (size > MAX_PROMPT) {
+      return Promise.reject(kilnError('too_large', `kiln.complete: the request is ${size} characters; at most ${MAX_PROMPT} bytes are sent`));
+    }
+    return call(body, { onText: req.onText, signal: req.signal });
+  };
+  const keptStore = (shared) => {
+    if (shared) {
+      const no = () => Promise.reject(kilnError('unavailable', 'kiln.storage.shared is not available yet: it is planned for kiln serve with short links'));
+      return Object.freeze({ get: no, set: no, delete: no, list: no });
+    }
+    return Object.freeze({
+      get: (key) => call({ type: 'storage_get', key: String(key) }),
+      set: (key, value) => {
+        key = String(key);
+        value = String(value);
+        if (key.length + value.length > MAX_CALL) {
+          return Promise.reject(kilnError('invalid', 'kiln.storage: a key and its value may be at most 1 MiB together'));
+        }
+        return call({ type: 'storage_set', key, value }).then(() => undefined);
+      },
+      delete: (key) => call({ type: 'storage_delete', key: String(key) }),
+      list: (prefix = '') => call({ type: 'storage_list', prefix: String(prefix) }),
+    });
+  };
+  const kv = keptStore(false);
+  define(window, 'kiln', Object.freeze({
+    version: 1,
+    complete,
+    storage: Object.freeze({ ...kv, shared: keptStore(true) }),
+  }));
 
   send({ type: 'ready' });
   // After the load event and one painted frame, so the studio swaps in a frame with
