@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
     });
     let settings_now = load_settings();
     let page = Page::new(settings_now);
+    provide_context(page);
     let Page {
         draft,
         status,

@@ -1,6 +1,6 @@
 //! What the studio keeps per app, by the identity the studio gives it (`kiln_core::sandbox::AppId`):
-//! the person's consent and the app's saved data, in IndexedDB, apart from the studio's own
-//! settings and keys.
+//! the person's consent and the app's saved data (its `localStorage` and its `kiln.storage`),
+//! in IndexedDB, apart from the studio's own settings and keys.
 //!
 //! Every app's small record (consent, data size, last use) is read once when the page opens, so
 //! consent is known before an app runs; each app's data is read when it first runs and kept in
@@ -11,7 +11,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
+use kiln_core::history::{AppData, Conversation};
 use kiln_core::sandbox::appdata::{APP_DATA_CAP_BYTES, AppIndex, AppMeta, plan_legacy};
+use kiln_core::sandbox::live::{self, AppCall, AppReply, KV_QUOTA_BYTES};
 use kiln_core::sandbox::{AppId, ArtifactStorage, Consent, StorageDelta};
 use leptos::prelude::*;
 use web_sys::IdbDatabase;
@@ -34,6 +36,8 @@ struct Inner {
     ready: bool,
     index: AppIndex,
     data: HashMap<AppId, ArtifactStorage>,
+    /// Each running app's `kiln.storage`, read with its data.
+    kv: HashMap<AppId, ArtifactStorage>,
     legacy: BTreeSet<String>,
     dirty: BTreeSet<AppId>,
     saving: bool,
@@ -216,10 +220,64 @@ impl Apps {
                 let _ = idb::delete(db, idb::APP_DATA, &legacy_key(&old)).await;
             }
         }
+        let mut kv = ArtifactStorage::with_quota(KV_QUOTA_BYTES);
+        if let Some(db) = &db
+            && let Ok(Some(json)) = idb::get(db, idb::APP_KV, app.as_str()).await
+            && let Ok(entries) = serde_json::from_str::<live::KvEntries>(&json)
+        {
+            kv = kv.with_entries(entries);
+        }
         self.inner.update_value(|i| {
             i.data.entry(app.clone()).or_insert_with(|| storage.clone());
+            i.kv.entry(app.clone()).or_insert(kv);
         });
         self.cached(app).unwrap_or(storage)
+    }
+
+    /// Does a `kiln.storage` call of `app` (on its own store, whatever the call says) and says
+    /// what to answer; a change is kept in memory now and written soon.
+    pub fn kv_call(self, app: &AppId, call: AppCall) -> AppReply {
+        let outcome = self.inner.try_update_value(|i| {
+            let store =
+                i.kv.entry(app.clone())
+                    .or_insert_with(|| ArtifactStorage::with_quota(KV_QUOTA_BYTES));
+            let (reply, changed) = live::storage_call(store, call);
+            if changed {
+                let bytes = store.bytes();
+                i.index.set_kv_bytes(app, bytes, wall_clock_ms());
+                i.dirty.insert(app.clone());
+            }
+            (reply, changed)
+        });
+        let Some((reply, changed)) = outcome else {
+            return AppReply::error(&live::CallError::Unavailable("kiln.storage: not ready"));
+        };
+        if changed {
+            self.schedule_save();
+        }
+        reply
+    }
+
+    /// Keeps what an imported conversation's apps kept (by artifact id), replacing what they
+    /// kept here; consent is not touched.
+    pub fn import_data(self, conversation: &str, data: BTreeMap<String, AppData>) {
+        if data.is_empty() {
+            return;
+        }
+        self.inner.update_value(|i| {
+            let now = wall_clock_ms();
+            for (artifact, d) in data {
+                let app = AppId::in_conversation(conversation, &artifact);
+                let local = ArtifactStorage::from_entries(d.local);
+                let kv = ArtifactStorage::with_quota(KV_QUOTA_BYTES).with_entries(d.kv);
+                i.index.set_bytes(&app, local.bytes(), now);
+                i.index.set_kv_bytes(&app, kv.bytes(), now);
+                i.data.insert(app.clone(), local);
+                i.kv.insert(app.clone(), kv);
+                i.dirty.insert(app);
+            }
+        });
+        self.schedule_save();
     }
 
     /// `app` is no longer on screen (it may be evicted again).
@@ -266,6 +324,7 @@ impl Apps {
                 let gone = i.index.forget_conversation(conversation);
                 for app in &gone {
                     i.data.remove(app);
+                    i.kv.remove(app);
                     i.dirty.remove(app);
                 }
                 (gone, i.db.clone())
@@ -276,6 +335,7 @@ impl Apps {
             for app in gone {
                 let _ = idb::delete(&db, idb::APP_META, app.as_str()).await;
                 let _ = idb::delete(&db, idb::APP_DATA, app.as_str()).await;
+                let _ = idb::delete(&db, idb::APP_KV, app.as_str()).await;
             }
         });
     }
@@ -339,12 +399,15 @@ impl Apps {
                 i.saving = false;
                 i.last_save_ms = browser::now_ms();
                 let dirty = std::mem::take(&mut i.dirty);
-                let work: Vec<(AppId, ArtifactStorage, AppMeta)> = dirty
+                let work: Vec<(AppId, Stores, AppMeta)> = dirty
                     .into_iter()
                     .filter_map(|app| {
-                        let data = i.data.get(&app)?.clone();
+                        let stores = Stores {
+                            data: i.data.get(&app).cloned(),
+                            kv: i.kv.get(&app).cloned(),
+                        };
                         let meta = i.index.get(&app)?.clone();
-                        Some((app, data, meta))
+                        Some((app, stores, meta))
                     })
                     .collect();
                 (i.db.clone(), work)
@@ -353,8 +416,8 @@ impl Apps {
         let Some(db) = db else {
             return;
         };
-        for (app, data, meta) in &work {
-            if let Err(e) = write(&db, app, data, meta).await {
+        for (app, stores, meta) in &work {
+            if let Err(e) = write_stores(&db, app, stores, meta).await {
                 self.message
                     .set(Some(format!("Could not save an app's data: {e}.")));
             }
@@ -368,6 +431,7 @@ impl Apps {
                 gone.into_iter()
                     .map(|app| {
                         i.data.remove(&app);
+                        i.kv.remove(&app);
                         let meta = i.index.get(&app).cloned().unwrap_or_default();
                         (app, meta)
                     })
@@ -376,10 +440,85 @@ impl Apps {
             .unwrap_or_default();
         for (app, meta) in evicted {
             let _ = idb::delete(&db, idb::APP_DATA, app.as_str()).await;
+            let _ = idb::delete(&db, idb::APP_KV, app.as_str()).await;
             if let Ok(json) = serde_json::to_string(&meta) {
                 let _ = idb::put(&db, idb::APP_META, app.as_str(), &json).await;
             }
         }
+    }
+}
+
+/// What the apps of `conversation` keep, by artifact id, as saved in `db` (for an export).
+pub async fn export_data(
+    db: &IdbDatabase,
+    conversation: &Conversation,
+) -> BTreeMap<String, AppData> {
+    let read = |name: &'static str, app: AppId| async move {
+        idb::get(db, name, app.as_str())
+            .await
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str::<BTreeMap<String, String>>(&json).ok())
+            .unwrap_or_default()
+    };
+    let mut out = BTreeMap::new();
+    for artifact in conversation.artifact_ids() {
+        let app = AppId::in_conversation(&conversation.id, &artifact);
+        let data = AppData {
+            local: read(idb::APP_DATA, app.clone()).await,
+            kv: read(idb::APP_KV, app).await,
+        };
+        if !data.is_empty() {
+            out.insert(artifact, data);
+        }
+    }
+    out
+}
+
+/// An app's two stores as they are in memory (either may not be loaded).
+struct Stores {
+    data: Option<ArtifactStorage>,
+    kv: Option<ArtifactStorage>,
+}
+
+/// Writes an app's stores that are in memory, and its record.
+async fn write_stores(
+    db: &IdbDatabase,
+    app: &AppId,
+    stores: &Stores,
+    meta: &AppMeta,
+) -> Result<(), String> {
+    if let Some(kv) = &stores.kv {
+        put_or_delete(db, idb::APP_KV, app, kv).await?;
+    }
+    match &stores.data {
+        Some(data) => write(db, app, data, meta).await,
+        None => put_meta(db, app, meta).await,
+    }
+}
+
+/// Writes a store's entries under `app`, or deletes the record when there are none.
+async fn put_or_delete(
+    db: &IdbDatabase,
+    name: &str,
+    app: &AppId,
+    store: &ArtifactStorage,
+) -> Result<(), String> {
+    if store.entries().is_empty() {
+        idb::delete(db, name, app.as_str()).await
+    } else {
+        let json = serde_json::to_string(store.entries()).map_err(|e| e.to_string())?;
+        idb::put(db, name, app.as_str(), &json).await
+    }
+}
+
+/// Writes an app's record, or deletes it when nothing is worth keeping.
+async fn put_meta(db: &IdbDatabase, app: &AppId, meta: &AppMeta) -> Result<(), String> {
+    if meta.is_empty() {
+        idb::delete(db, idb::APP_META, app.as_str()).await
+    } else {
+        let json = serde_json::to_string(meta).map_err(|e| e.to_string())?;
+        idb::put(db, idb::APP_META, app.as_str(), &json).await
     }
 }
 
@@ -390,16 +529,6 @@ async fn write(
     data: &ArtifactStorage,
     meta: &AppMeta,
 ) -> Result<(), String> {
-    if data.entries().is_empty() {
-        idb::delete(db, idb::APP_DATA, app.as_str()).await?;
-    } else {
-        let json = serde_json::to_string(data.entries()).map_err(|e| e.to_string())?;
-        idb::put(db, idb::APP_DATA, app.as_str(), &json).await?;
-    }
-    if meta.is_empty() {
-        idb::delete(db, idb::APP_META, app.as_str()).await
-    } else {
-        let json = serde_json::to_string(meta).map_err(|e| e.to_string())?;
-        idb::put(db, idb::APP_META, app.as_str(), &json).await
-    }
+    put_or_delete(db, idb::APP_DATA, app, data).await?;
+    put_meta(db, app, meta).await
 }

@@ -36,7 +36,7 @@ pub fn Gallery(
     };
     view! {
         <section class="gallery" aria-label="Examples" data-testid="gallery">
-            <p class="muted">"Or start from an example (no model needed):"</p>
+            <p class="muted">"Or start from an example (no model needed to open one):"</p>
             {move || match list.get() {
                 None => view! { <p class="muted">"Loading examples…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="muted" data-testid="gallery-error">{e}</p> }.into_any(),

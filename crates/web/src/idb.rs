@@ -13,7 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
 
 const DB_NAME: &str = "kiln";
-const DB_VERSION: u32 = 2;
+const DB_VERSION: u32 = 3;
 
 /// Saved conversations (`kiln_core::history`).
 pub const CONVERSATIONS: &str = "conversations";
@@ -21,6 +21,8 @@ pub const CONVERSATIONS: &str = "conversations";
 pub const APP_META: &str = "app_meta";
 /// Each app's saved data (its `localStorage`), as JSON.
 pub const APP_DATA: &str = "app_data";
+/// What each app keeps through `kiln.storage`, as JSON.
+pub const APP_KV: &str = "app_kv";
 
 /// Waits for a request to succeed and gives its result.
 async fn done(request: &IdbRequest) -> Result<JsValue, String> {
@@ -60,7 +62,7 @@ pub async fn open() -> Result<IdbDatabase, String> {
         let request = request.clone();
         move |_| {
             if let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
-                for name in [CONVERSATIONS, APP_META, APP_DATA] {
+                for name in [CONVERSATIONS, APP_META, APP_DATA, APP_KV] {
                     if !db.object_store_names().contains(name) {
                         let _ = db.create_object_store(name);
                     }

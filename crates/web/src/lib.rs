@@ -20,6 +20,7 @@ mod gallery;
 mod history;
 mod history_guard;
 mod idb;
+mod live;
 mod overlays;
 mod preview;
 mod runs;

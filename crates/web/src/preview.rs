@@ -178,6 +178,7 @@ pub fn Preview(
                 <IsolationNote sandbox_config=sandbox_config shared_process=shared_process.read_only()/>
                 {apps_message}
                 <ConsentNotices pending=pending consent=consent.read_only() on_allow=Callback::new(allow_network) on_revoke=Callback::new(revoke_network)/>
+                <crate::live::ModelConsent live=runs.live/>
                 <button type="button" class="visually-hidden-focusable" data-testid="use-app" on:click=use_app>
                     "Use the app with the keyboard"
                 </button>

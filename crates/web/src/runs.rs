@@ -22,6 +22,7 @@ use leptos::prelude::*;
 use crate::apps::Apps;
 use crate::browser;
 use crate::frame::{Connection, LastFocus, use_studio_input};
+use crate::live::Live;
 
 /// When the studio looks whether the probe held up its own timers.
 const PROBE_DUE_MS: f64 = 30.0;
@@ -78,6 +79,8 @@ pub struct Runs {
     runs: StoredValue<BTreeMap<u64, (Runnable, Consent)>, LocalStorage>,
     last_focus: LastFocus,
     current_app: StoredValue<Option<AppId>>,
+    /// The artifact API's calls of the runs (`window.kiln`).
+    pub live: Live,
 }
 
 impl Runs {
@@ -85,6 +88,10 @@ impl Runs {
     /// clean console), watches the frames, and tells them when the person uses the studio.
     pub fn new(runnable: ReadSignal<Option<Runnable>>, hold: Signal<bool>) -> Self {
         let died = browser::session_load(RUNNING_KEY).and_then(|s| AppId::parse(&s));
+        let connections = StoredValue::new_local(BTreeMap::new());
+        let console = StoredValue::new_local(ConsoleLog::default());
+        let console_rev = RwSignal::new(0);
+        let consent = RwSignal::new(Consent::default());
         browser::session_remove(RUNNING_KEY);
         // A page that goes away normally (a reload, a closed tab) did not die with its app.
         browser::session_remove_on_pagehide(RUNNING_KEY);
@@ -103,19 +110,20 @@ impl Runs {
             navigated: RwSignal::new(false),
             paused: RwSignal::new(false),
             health: RwSignal::new(Health::Starting),
-            console: StoredValue::new_local(ConsoleLog::default()),
-            console_rev: RwSignal::new(0),
-            consent: RwSignal::new(Consent::default()),
+            console,
+            console_rev,
+            consent,
             watchdog: StoredValue::new_local(Watchdog::new(browser::now_ms())),
             last_tick: StoredValue::new(browser::now_ms()),
             focus_guard: StoredValue::new_local(FocusGuard::new(browser::now_ms())),
-            connections: StoredValue::new_local(BTreeMap::new()),
+            connections,
             buffer: StoredValue::new_local(FrameBuffer::default()),
             frames: RwSignal::new(Vec::new()),
             shown_run: RwSignal::new(None),
             runs: StoredValue::new_local(BTreeMap::new()),
             last_focus: LastFocus::follow(),
             current_app: StoredValue::new(None),
+            live: Live::new(connections, console, console_rev, consent),
         };
         use_studio_input(move |at_ms| this.tell_all(&ToFrame::StudioInput { at_ms }));
         Effect::new(move |_| this.artifact_changed());
@@ -147,6 +155,7 @@ impl Runs {
                 self.apps.stopped(&old);
             }
             self.current_app.set_value(Some(r.app.clone()));
+            self.live.show(Some(r.app.clone()));
         }
         self.console.set_value(ConsoleLog::default());
         self.console_rev.update(|n| *n += 1);
@@ -193,6 +202,9 @@ impl Runs {
 
     fn sync_frames(self) {
         let (now_frames, now_shown) = self.buffer.with_value(|b| (b.frames(), b.shown()));
+        // A run whose frame went away can hear no answer: its calls end here.
+        self.live
+            .cancel_runs(&now_frames, "the app stopped or ran again");
         self.connections
             .update_value(|c| c.retain(|id, _| now_frames.contains(id)));
         self.runs
@@ -252,6 +264,7 @@ impl Runs {
     /// The person took back everything they allowed the app; it runs again without it.
     pub fn revoke(self) {
         if let Some(r) = self.runnable.get_untracked() {
+            self.live.forget_grant(&r.app);
             self.apps.set_consent(&r.app, Consent::default());
             self.consent.set(Consent::default());
             self.run_id.update(|n| *n += 1);
@@ -313,6 +326,15 @@ impl Runs {
         let current = id == self.run_id.get_untracked();
         // Data and focus are heard from every run still in the page; the rest only from the
         // newest, which is what the console and the watchdog are about.
+        if !batch.calls.is_empty() {
+            let title = self
+                .runs
+                .with_value(|runs| runs.get(&id).map(|(r, _)| r.title.clone()))
+                .unwrap_or_default();
+            for call in &batch.calls {
+                self.live.on_call(id, app, &title, call.clone());
+            }
+        }
         if let Some(delta) = &batch.storage {
             let refused = self.apps.apply(app, delta);
             self.console

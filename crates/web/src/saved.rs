@@ -212,8 +212,12 @@ impl Saved {
         leptos::task::spawn_local(async move {
             match idb::all(&store, idb::CONVERSATIONS).await {
                 Ok(records) => {
-                    let (conversations, unreadable) =
+                    let (mut conversations, unreadable) =
                         read_records(records.iter().map(String::as_str));
+                    // Each conversation carries what its apps keep.
+                    for c in &mut conversations {
+                        c.app_data = crate::apps::export_data(&store, c).await;
+                    }
                     crate::share::download(
                         &export_file_name(wall_clock_ms()),
                         &export(&conversations),
@@ -248,12 +252,15 @@ impl Saved {
         };
         let summaries = self.summaries;
         leptos::task::spawn_local(async move {
-            for c in &plan.save {
+            for mut c in plan.save.clone() {
                 // A file from elsewhere never brings consent, even under an id known here.
                 apps.revoke_conversation(&c.id);
+                // Its apps' data goes to the apps' store, not into the conversation's record.
+                let data = std::mem::take(&mut c.app_data);
                 if let Err(e) = idb::put(&store, idb::CONVERSATIONS, &c.id, &c.to_record()).await {
                     return message.set(format!("The import stopped: {e}."));
                 }
+                apps.import_data(&c.id, data);
                 summaries.update(|s| upsert(s, c.summary()));
             }
             message.set(plan.describe());

@@ -4,7 +4,7 @@
 //! `kiln.key.<provider>` in this browser's storage only. The key is never shown back in full,
 //! never put in a link, and sent only by `transport` to the endpoint chosen here.
 
-use kiln_core::deploy::OfferedProvider;
+use kiln_core::deploy::{OfferedProvider, is_server_proxy};
 use kiln_core::provider::Protocol;
 use kiln_core::session::{ModelSettings, browser_note};
 use leptos::prelude::*;
@@ -15,6 +15,15 @@ const SETTINGS_KEY: &str = "kiln.settings";
 
 pub fn key_name(provider: &str) -> String {
     format!("kiln.key.{provider}")
+}
+
+/// The key to send with a request under `s`: this browser's key for the provider, unless the
+/// request goes through this server's proxy (which adds its own key).
+pub fn key_for(s: &ModelSettings) -> Option<String> {
+    (!is_server_proxy(&s.base_url, &browser::page_base()))
+        .then(|| browser::load(&key_name(&s.provider)))
+        .flatten()
+        .filter(|k| !k.is_empty())
 }
 
 /// The saved settings, or the defaults.
@@ -124,8 +133,11 @@ pub fn SettingsPanel(
     };
 
     let use_offered = move |p: &OfferedProvider| {
-        let max = settings.with_untracked(|s| s.max_tokens);
-        settings.set(p.settings(&browser::page_base(), max));
+        let (max, app_api) = settings.with_untracked(|s| (s.max_tokens, s.app_api));
+        settings.set(ModelSettings {
+            app_api,
+            ..p.settings(&browser::page_base(), max)
+        });
         models.set(p.models.clone());
         models_status.set(format!(
             "Through this server: its key for {} is used, none is needed here.",
@@ -219,6 +231,15 @@ pub fn SettingsPanel(
                 </span>
             </div>
             {move || save_error.get().map(|e| view! { <p class="warn" role="alert" data-testid="settings-save-error">{e}</p> })}
+            <label class="check">
+                <input
+                    type="checkbox"
+                    data-testid="settings-app-api"
+                    prop:checked=move || settings.with(|s| s.app_api)
+                    on:change=move |ev| settings.update(|s| s.app_api = event_target_checked(&ev))
+                />
+                "Teach the model the app API: apps it writes may ask to use your model (you are asked first, with a budget) and keep data"
+            </label>
             <p class="muted" data-testid="settings-note">
                 {move || settings.with(|s| s.protocol().map(browser_note).unwrap_or_default())}
             </p>

@@ -3,7 +3,6 @@
 //! and edit repairs that follow a turn. What each ending means and what follows it are
 //! `kiln_core::session` and `kiln_core::ending`'s decisions; this wires them to the page.
 
-use kiln_core::deploy::is_server_proxy;
 use kiln_core::ending::{
     Delivery, Origin, Remedy, Repair, auto_fix_spent, bad_settings, needs_key, repair_after,
     retrying, turn_notice,
@@ -17,7 +16,7 @@ use kiln_core::studio::Runnable;
 use leptos::prelude::*;
 
 use crate::browser;
-use crate::settings::key_name;
+use crate::settings::key_for;
 use crate::state::Page;
 use crate::status::Status;
 use crate::transport::{self, TransportError};
@@ -191,10 +190,7 @@ impl Turns {
         page.can_continue.set(false);
         let s: ModelSettings = page.settings.get_untracked();
         // Through this server's proxy the server adds its key; the browser's own stays home.
-        let key = (!is_server_proxy(&s.base_url, &browser::page_base()))
-            .then(|| browser::load(&key_name(&s.provider)))
-            .flatten()
-            .filter(|k| !k.is_empty());
+        let key = key_for(&s);
         if key.is_none() && s.needs_key() {
             page.show_settings.set(true);
             return page.status.set(Status::Notice(needs_key(&s.provider)));
