@@ -1,6 +1,7 @@
 // `kiln eval` end to end: a small suite (tests/eval-suite) against the replay provider's
 // recorded replies, which pass and fail in known ways (a working app, one that throws, no
-// artifact, one that hangs, a follow-up edit, a Markdown doc, the wrong kind). It asserts the
+// artifact, one that hangs, a follow-up edit, a Markdown doc, the wrong kind, an app that asks
+// the model itself). It asserts the
 // report's numbers, that a hanging artifact does not stall the run, that an interrupted run
 // resumes, that saved replies are checked again without the model, that two runs compare, and
 // that the HTML report opens standalone with its screenshots.
@@ -42,7 +43,9 @@ function kiln(args, { until } = {}) {
 const model = () => ['--provider', 'anthropic', '--base-url', replay.origin, '--model', 'eval'];
 const results = (dir) => JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8'));
 const byName = (record) => Object.fromEntries(record.cases.map((c) => [c.case, c]));
-const posts = () => replay.requests.filter((r) => r.method === 'POST').length;
+// Generation requests; an app's own model calls (`asks-model`) are counted apart.
+const posts = () => replay.requests.filter((r) => r.method === 'POST' && !r.body.includes('[eval:inner]')).length;
+const innerCalls = () => replay.requests.filter((r) => r.method === 'POST' && r.body.includes('[eval:inner]')).length;
 
 describe('kiln eval', () => {
   const run = path.join(work, 'run');
@@ -51,16 +54,16 @@ describe('kiln eval', () => {
     // Interrupted (Ctrl-C) after the second case is saved: what was saved stays done.
     const first = await kiln([
       'eval', ...model(), '--suite', suite, '--out', run, '--concurrency', '1',
-    ], { until: (err) => /\[2\/7\]/.test(err) });
+    ], { until: (err) => /\[2\/8\]/.test(err) });
     assert.equal(first.code, 130, first.stderr);
     assert.match(first.stderr, /interrupted; run the same command again/);
     const saved = results(run).cases.length;
-    assert.ok(saved >= 2 && saved < 7, `saved ${saved}`);
+    assert.ok(saved >= 2 && saved < 8, `saved ${saved}`);
     const before = posts();
     const started = Date.now();
     const second = await kiln(['eval', ...model(), '--suite', suite, '--out', run, '--concurrency', '2']);
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stderr, new RegExp(`resuming .*: ${saved} of 7 done`));
+    assert.match(second.stderr, new RegExp(`resuming .*: ${saved} of 8 done`));
     // Only the cases not saved were generated again (edit has two turns).
     const record = results(run);
     const rest = record.cases.slice(saved).map((c) => c.turns.length).reduce((a, b) => a + b, 0);
@@ -68,7 +71,7 @@ describe('kiln eval', () => {
     // The hanging case cost its own timeout (6 s), not the run.
     assert.ok(Date.now() - started < 60_000);
 
-    assert.equal(record.cases.length, 7);
+    assert.equal(record.cases.length, 8);
     const c = byName(record);
     assert.deepEqual(c.counter.checks.map((k) => k.passed), [true, true]);
     assert.deepEqual(c.buggy.checks.map((k) => k.passed), [false, true]);
@@ -80,11 +83,17 @@ describe('kiln eval', () => {
     assert.equal(c.edit.turns.length, 2);
     assert.deepEqual(c.edit.checks.map((k) => k.passed), [true, true]);
     assert.deepEqual(c.doc.checks.map((k) => k.passed), [true, true, true]);
-    // Usage as the provider reported it: 12 in and 48 out per turn (8 turns).
+    // An app that asks the model: the studio's question was answered for it, and the run's
+    // model answered the app's own call, with only what the app sent.
+    assert.deepEqual(c['asks-model'].checks.map((k) => k.passed), [true], JSON.stringify(c['asks-model'].checks));
+    assert.ok(innerCalls() >= 1);
+    const inner = replay.requests.find((r) => r.body.includes('[eval:inner]'));
+    assert.ok(!inner.body.includes('kiln-artifact'), 'the inner call carried Kiln\'s system prompt');
+    // Usage as the provider reported it: 12 in and 48 out per turn (9 turns).
     assert.equal(c.edit.turns[1].input_tokens, 12);
-    // The totals line: 3 of 7 passed; 5 extracted (no artifact; the wrong kind); 4 rendered.
-    assert.match(second.stderr, /kiln: 3\/7 passed · extracted 5 · rendered 4 · checks 8\/9 · 96 tokens in, 384 out/);
-    for (const name of ['counter', 'buggy', 'edit', 'doc']) {
+    // The totals line: 4 of 8 passed; 6 extracted (no artifact; the wrong kind); 5 rendered.
+    assert.match(second.stderr, /kiln: 4\/8 passed · extracted 6 · rendered 5 · checks 9\/10 · 108 tokens in, 432 out/);
+    for (const name of ['counter', 'buggy', 'edit', 'doc', 'asks-model']) {
       assert.ok(existsSync(path.join(run, 'screenshots', c[name].screenshot)), `${name} has no screenshot`);
     }
   });
@@ -94,8 +103,8 @@ describe('kiln eval', () => {
       const offsite = [];
       page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) offsite.push(r.url()); });
       await page.goto(pathToFileURL(path.join(run, 'report.html')).href);
-      assert.equal(await page.locator('[data-total=passed]').innerText(), '3 / 7 (43%)');
-      assert.equal(await page.locator('[data-total=checks]').innerText(), '8 / 9');
+      assert.equal(await page.locator('[data-total=passed]').innerText(), '4 / 8 (50%)');
+      assert.equal(await page.locator('[data-total=checks]').innerText(), '9 / 10');
       // Failures first, each saying why.
       const order = await page.locator('section.case').evaluateAll((s) => s.map((e) => e.dataset.case));
       assert.deepEqual(order.slice(0, 4).sort(), ['buggy#1', 'hang#1', 'words#1', 'wrong-kind#1']);
@@ -104,7 +113,7 @@ describe('kiln eval', () => {
       assert.match(await page.locator('[data-case="buggy#1"] .failure').innerText(), /console errors.*notDefinedAnywhere/);
       // Screenshots are in the file and show the app (not blank).
       const shots = await page.locator('img.shot').evaluateAll((imgs) => imgs.map((i) => [i.complete, i.naturalWidth]));
-      assert.ok(shots.length >= 4 && shots.every(([done, w]) => done && w > 100), JSON.stringify(shots));
+      assert.ok(shots.length >= 5 && shots.every(([done, w]) => done && w > 100), JSON.stringify(shots));
       assert.deepEqual(offsite, []);
     });
   });
@@ -112,10 +121,13 @@ describe('kiln eval', () => {
   test('saved replies are checked again without the model, and two runs compare', async () => {
     const before = posts();
     const again = path.join(work, 'recheck');
-    const r = await kiln(['eval', '--recheck', run, '--suite', suite, '--out', again]);
+    // The model named too: it answers only the app's own call, nothing is generated again.
+    const calls = innerCalls();
+    const r = await kiln(['eval', '--recheck', run, '--suite', suite, '--out', again, ...model()]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(posts(), before, 'the model was called');
-    assert.match(r.stderr, /3\/7 passed · extracted 5 · rendered 4 · checks 8\/9/);
+    assert.equal(posts(), before, 'the model was asked to generate');
+    assert.ok(innerCalls() > calls, 'the app\'s call was not answered');
+    assert.match(r.stderr, /4\/8 passed · extracted 6 · rendered 5 · checks 9\/10/);
     assert.equal(results(again).label, 'anthropic/eval (rechecked)');
 
     // A stricter check for the counter: the same replies now fail it.
@@ -124,11 +136,11 @@ describe('kiln eval', () => {
     const file = path.join(stricter, 'counter.toml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('then_text = "1"', 'then_text = "2"'));
     const strict = path.join(work, 'strict');
-    assert.equal((await kiln(['eval', '--recheck', run, '--suite', stricter, '--out', strict])).code, 0);
+    assert.equal((await kiln(['eval', '--recheck', run, '--suite', stricter, '--out', strict, ...model()])).code, 0);
     const cmp = await kiln(['eval', '--compare', run, strict]);
     assert.equal(cmp.code, 0, cmp.stderr);
-    assert.match(cmp.stdout, /before: 3\/7 passed/);
-    assert.match(cmp.stdout, /after:  2\/7 passed/);
+    assert.match(cmp.stdout, /before: 4\/8 passed/);
+    assert.match(cmp.stdout, /after:  3\/8 passed/);
     assert.match(cmp.stdout, /broken \(1\):\n {2}counter#1 {2}checks 2\/2 → 1\/2 {2}— failed: clicking #inc shows "2" in #n/);
   });
 

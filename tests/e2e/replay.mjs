@@ -12,7 +12,7 @@
 // throws a ReferenceError when it starts; `patchy` makes a named counter, answers a follow-up
 // with an edit whose SEARCH text is not in it, and answers Kiln's "edit was not applied"
 // message with the whole app again, counting by two; `eval` answers tests/eval-suite's cases by
-// the `[eval:NAME]` marker in their prompts; `verbatim` answers with the text of the last
+// the `[eval:NAME]` marker in their prompts (and the model calls of the app `asks-model` writes); `verbatim` answers with the text of the last
 // message, so a test can script the reply (the hostile-app tests send the app they want the
 // "model" to write); `verbatim-slow` does so in 200-character parts, one every 100 ms.
 import { createServer } from 'node:http';
@@ -108,6 +108,13 @@ const EVAL_REPLIES = {
   doc: () => ['<kiln-artifact id="budget" kind="markdown" title="Budget">\n# Budget\n\n',
     '| Item | Cost |\n|---|---|\n| Rent | 900 |\n| Food | 300 |\n| **Total** | **1200** |\n\n```js\nconst total = 900 + 300;\n```\n</kiln-artifact>\n'],
   'wrong-kind': () => COUNTER(1),
+  // An app that asks the person's model (window.kiln) when it starts; the inner call's prompt
+  // carries a marker of its own, answered below.
+  'asks-model': () => ['<kiln-artifact id="asker" kind="html" title="Asker">\n<!DOCTYPE html><body><p id="answer">Waiting for the model…</p>',
+    '<script>\nkiln.complete({ prompt: "[eval:inner] What is six times seven? Answer in words." })\n',
+    '  .then((t) => { document.getElementById("answer").textContent = t; })\n',
+    '  .catch((e) => { document.getElementById("answer").textContent = "ERR " + e.code; });\n</script></body>\n</kiln-artifact>\n'],
+  inner: () => ['forty-', 'two'],
 };
 /** What `verbatim` answers: the last message as it was sent, in small parts. */
 function verbatimReply(json, size) {

@@ -118,6 +118,21 @@ pub(super) struct Found {
 /// Opens the artifact as a share link in the studio, waits for it to render, takes a
 /// screenshot, runs the checks in its frame and reads the Console tab. Any error (the
 /// case's time ran out, the frame hung) is returned, and the window is not reused.
+/// The model the studio in the eval's browser gives apps that call it (`kiln.complete`): the
+/// run's own provider, model and key, as the studio keeps them in its storage.
+pub(super) struct StudioModel {
+    pub(super) settings: String,
+    pub(super) key_name: String,
+    pub(super) key: String,
+}
+
+/// Once the studio shows the artifact: answers "Allow for this session" whenever an app asks
+/// for the model. The run's operator is the person here, spending their own key on their own
+/// suite; the studio still applies its budget, pace and sizes.
+const ALLOW_MODEL: &str = "const allow = () => { const b = document.querySelector('[data-testid=model-allow-session]'); if (b) b.click(); }; \
+     allow(); new MutationObserver(allow).observe(document.body, { childList: true, subtree: true }); return true;";
+
+#[allow(clippy::too_many_arguments)]
 pub(super) fn check_in_browser(
     window: &mut webdriver::Session,
     base: &str,
@@ -125,6 +140,7 @@ pub(super) fn check_in_browser(
     artifact: &kiln_core::artifact::Artifact,
     out: &Path,
     key: &str,
+    studio: Option<&StudioModel>,
 ) -> Result<Found> {
     let deadline = Instant::now() + Duration::from_secs(u64::from(case.timeout_seconds));
     let left = || deadline.saturating_duration_since(Instant::now());
@@ -136,11 +152,27 @@ pub(super) fn check_in_browser(
     let window = &*window;
     // Through a blank page: from the last case's link to this one is only a new fragment,
     // which the studio would take as the same page.
+    if let Some(m) = studio {
+        // Any small page of the studio's origin will do to reach its storage.
+        window.navigate(&format!("{}/config.json", base.trim_end_matches('/')))?;
+        window.execute(
+            "localStorage.setItem('kiln.settings', arguments[0]); \
+             if (arguments[2]) localStorage.setItem(arguments[1], arguments[2]); return true;",
+            &[
+                m.settings.clone().into(),
+                m.key_name.clone().into(),
+                m.key.clone().into(),
+            ],
+        )?;
+    }
     window.navigate("about:blank")?;
     window.navigate(&share_url(base, &link))?;
     let frame = window
         .wait_for("[data-testid=artifact-frame]", left())?
         .ok_or_else(|| anyhow!("the studio never showed the artifact's frame"))?;
+    if studio.is_some() {
+        window.execute(ALLOW_MODEL, &[])?;
+    }
     let (rendered, screenshot) = render_and_screenshot(window, &frame, out, key, left)?;
     let mut checks = Vec::with_capacity(case.checks.len());
     let mut console_at = None;

@@ -40,6 +40,16 @@ impl Model {
         })
     }
 
+    /// What the studio in the eval's browser uses for apps that call the model
+    /// (`kiln.complete`): these settings and this key, as the studio keeps them.
+    pub(super) fn studio(&self) -> super::browser::StudioModel {
+        super::browser::StudioModel {
+            settings: serde_json::to_string(&self.settings).unwrap_or_default(),
+            key_name: format!("kiln.key.{}", self.settings.provider),
+            key: self.key.expose().unwrap_or_default().to_owned(),
+        }
+    }
+
     pub(super) fn label(&self) -> String {
         format!("{}/{}", self.settings.provider, self.settings.model)
     }

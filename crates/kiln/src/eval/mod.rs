@@ -8,7 +8,10 @@
 //! runs exactly as a person would see it (studio page, sandbox origin, CSP, bridge, Console
 //! tab). Results are written after every case, so an interrupted run resumes where it
 //! stopped when the same command is run again; `--recheck` renders and checks the replies a
-//! run saved, with the current extractor and checks, without calling the model.
+//! run saved, with the current extractor and checks, without calling the model. An app that
+//! calls the model itself (`kiln.complete`) is answered by the run's model: the studio in the
+//! eval's browser is given its settings and key, and its question is answered "Allow for this
+//! session" (`browser::StudioModel`).
 
 mod browser;
 mod conversation;
@@ -53,8 +56,9 @@ pub struct Options {
     #[arg(long, default_value = "eval-results", value_name = "DIR")]
     out: PathBuf,
     /// Render and check the replies saved in this earlier run's folder again, without the
-    /// model (to measure a change to the extractor, the renderers or the checks).
-    #[arg(long, value_name = "DIR", conflicts_with = "provider")]
+    /// model (to measure a change to the extractor, the renderers or the checks). With
+    /// --provider too, the model answers only the apps' own calls (`kiln.complete`).
+    #[arg(long, value_name = "DIR")]
     recheck: Option<PathBuf>,
     /// Compare two runs (folders or results.json files) and exit.
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
@@ -88,13 +92,14 @@ pub fn run(opts: &Options) -> Result<ExitCode> {
     }
     let cases = load_suite(&opts.suite)?;
     let source = opts.recheck.as_deref().map(load_run).transpose()?;
-    let model = match &source {
-        Some(_) => None,
-        None => Some(Model::new(opts)?),
+    // A recheck asks the model nothing, unless it is named: then it answers the apps' calls.
+    let model = match (&source, opts.provider) {
+        (Some(_), None) => None,
+        _ => Some(Model::new(opts)?),
     };
     let label = match (&model, &source) {
-        (Some(m), _) => m.label(),
-        (None, Some(s)) => format!("{} (rechecked)", s.label),
+        (_, Some(s)) => format!("{} (rechecked)", s.label),
+        (Some(m), None) => m.label(),
         (None, None) => bail!("name a provider with --provider, or a run to --recheck"),
     };
     std::fs::create_dir_all(opts.out.join("screenshots"))
@@ -317,7 +322,16 @@ fn worker(shared: &Shared, driver: &Driver, opts: &Options, model: Option<&Model
                 };
                 let key = result.key();
                 let began = Instant::now();
-                match check_in_browser(&mut w, base, &job.case, &artifact, &shared.out, &key) {
+                let studio = model.map(Model::studio);
+                match check_in_browser(
+                    &mut w,
+                    base,
+                    &job.case,
+                    &artifact,
+                    &shared.out,
+                    &key,
+                    studio.as_ref(),
+                ) {
                     Ok(found) => {
                         result.rendered = found.rendered;
                         result.checks = found.checks;
