@@ -64,7 +64,7 @@ describe('a static build on one origin, under /kiln/', () => {
     await withPage(browser, 'static-gallery', VIEWPORTS.desktop, async (page, log) => {
       const response = await openStudio(page, `${site.origin}/kiln/`);
       assert.match(response.headers()['content-security-policy'], /frame-src 'self'/);
-      assert.equal(await page.getByTestId('example-card').count(), 4);
+      assert.equal(await page.getByTestId('example-card').count(), 6);
       await openExample(page, 'Tip calculator', 'tip calculator ready');
       assert.match(await page.getByTestId('isolation-note').innerText(), /no separate sandbox origin/);
       // Same origin, but the app is still an opaque origin with no way into the studio.
