@@ -114,15 +114,19 @@
       }
       case 'cancel': return { type: 'cancel', id };
       case 'storage_get':
-      case 'storage_delete': { const key = text(c.key); return key === null ? null : { type: c.type, id, key }; }
+      case 'storage_delete': {
+        const key = text(c.key);
+        return key === null ? null : { type: c.type, id, key, shared: c.shared === true };
+      }
       case 'storage_set': {
         const key = text(c.key);
         const value = text(c.value);
-        return key === null || value === null ? null : { type: 'storage_set', id, key, value };
+        return key === null || value === null ? null
+          : { type: 'storage_set', id, key, value, shared: c.shared === true };
       }
       case 'storage_list': {
         const prefix = c.prefix === undefined ? '' : text(c.prefix);
-        return prefix === null ? null : { type: 'storage_list', id, prefix };
+        return prefix === null ? null : { type: 'storage_list', id, prefix, shared: c.shared === true };
       }
       default: return null;
     }

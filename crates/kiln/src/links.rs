@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use kiln_core::sandbox::live::shared::{MAX_SHARED_KEYS_LISTED, SHARED_QUOTA_BYTES, SharedOp};
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 /// Schema changes, in order; `PRAGMA user_version` counts how many have run.
@@ -23,7 +23,25 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;",
     // 2: when a link was last opened, for `kiln links list`.
     "ALTER TABLE links ADD COLUMN opened_at INTEGER;",
+    // 3: the data a link's app shares with everyone who opens it (`kiln.storage.shared`).
+    "CREATE TABLE link_data (
+        link TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (link, key)
+    ) STRICT;",
 ];
+
+/// What an operation on a link's shared data came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataAnswer {
+    /// Done; what the app gets back.
+    Value(serde_json::Value),
+    /// No such link.
+    NoLink,
+    /// The write would take the link's data past its quota.
+    Full,
+}
 
 /// Why the link store failed.
 #[derive(Debug, Error)]
@@ -74,37 +92,11 @@ pub trait Links: Send + Sync {
     fn delete(&self, id: &str) -> Result<bool, StoreError>;
     /// Every link, newest first.
     fn list(&self) -> Result<Vec<LinkInfo>, StoreError>;
+    /// Does `op` on the shared data of link `id` (one transaction).
+    fn data(&self, id: &str, op: &SharedOp) -> Result<DataAnswer, StoreError>;
 }
 
-/// The id for `payload`.
-pub fn link_id(payload: &str) -> String {
-    let digest = Sha256::digest(payload.as_bytes());
-    base64url(&digest[..9])
-}
-
-/// Whether `id` has the shape of a link id (so a path like `/s/../x` never reaches SQL).
-pub fn valid_id(id: &str) -> bool {
-    id.len() == 12
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        let chars = chunk.len() + 1;
-        for i in 0..chars {
-            out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-        }
-    }
-    out
-}
+pub use kiln_core::share::{short_link_id as link_id, valid_short_link_id as valid_id};
 
 fn now() -> i64 {
     SystemTime::now()
@@ -211,8 +203,81 @@ impl Links for SqliteLinks {
     }
 
     fn delete(&self, id: &str) -> Result<bool, StoreError> {
-        let conn = self.conn()?;
-        Ok(conn.execute("DELETE FROM links WHERE id = ?1", [id])? > 0)
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM link_data WHERE link = ?1", [id])?;
+        let gone = tx.execute("DELETE FROM links WHERE id = ?1", [id])? > 0;
+        tx.commit()?;
+        Ok(gone)
+    }
+
+    fn data(&self, id: &str, op: &SharedOp) -> Result<DataAnswer, StoreError> {
+        use serde_json::Value;
+        if !valid_id(id) {
+            return Ok(DataAnswer::NoLink);
+        }
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let exists = tx
+            .query_row("SELECT 1 FROM links WHERE id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !exists {
+            return Ok(DataAnswer::NoLink);
+        }
+        let answer = match op {
+            SharedOp::Get { key } => {
+                let value: Option<String> = tx
+                    .query_row(
+                        "SELECT value FROM link_data WHERE link = ?1 AND key = ?2",
+                        params![id, key],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                DataAnswer::Value(value.map_or(Value::Null, Value::String))
+            }
+            SharedOp::Set { key, value } => {
+                // Bytes of UTF-8, as the quota is counted everywhere else.
+                let others: i64 = tx.query_row(
+                    "SELECT COALESCE(SUM(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))), 0) \
+                     FROM link_data WHERE link = ?1 AND key <> ?2",
+                    params![id, key],
+                    |r| r.get(0),
+                )?;
+                let after = usize::try_from(others).unwrap_or(usize::MAX) + key.len() + value.len();
+                if after > SHARED_QUOTA_BYTES {
+                    DataAnswer::Full
+                } else {
+                    tx.execute(
+                        "INSERT INTO link_data (link, key, value) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT(link, key) DO UPDATE SET value = excluded.value",
+                        params![id, key, value],
+                    )?;
+                    DataAnswer::Value(Value::Null)
+                }
+            }
+            SharedOp::Delete { key } => DataAnswer::Value(Value::Bool(
+                tx.execute(
+                    "DELETE FROM link_data WHERE link = ?1 AND key = ?2",
+                    params![id, key],
+                )? > 0,
+            )),
+            SharedOp::List { prefix } => {
+                let mut stmt = tx.prepare(
+                    "SELECT key FROM link_data WHERE link = ?1 AND substr(key, 1, length(?2)) = ?2 \
+                     ORDER BY key LIMIT ?3",
+                )?;
+                let keys = stmt
+                    .query_map(params![id, prefix, MAX_SHARED_KEYS_LISTED as i64], |r| {
+                        r.get::<_, String>(0)
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                drop(stmt);
+                DataAnswer::Value(Value::Array(keys.into_iter().map(Value::String).collect()))
+            }
+        };
+        tx.commit()?;
+        Ok(answer)
     }
 
     fn list(&self) -> Result<Vec<LinkInfo>, StoreError> {
@@ -325,8 +390,6 @@ mod tests {
         assert!(valid_id(&a), "{a}");
         assert!(!valid_id("../../etc/pa"));
         assert!(!valid_id("short"));
-        assert_eq!(base64url(&[0xfb, 0xff, 0xbf]), "-_-_");
-        assert_eq!(base64url(b"Man"), "TWFu");
     }
 
     #[test]
@@ -346,6 +409,83 @@ mod tests {
         assert!(store.delete(&id).unwrap());
         assert!(!store.delete(&id).unwrap());
         assert_eq!(store.get(&id).unwrap(), None);
+    }
+
+    #[test]
+    fn a_links_shared_data_keeps_its_quota_lists_by_prefix_and_goes_with_the_link() {
+        use serde_json::json;
+        let path = temp_db("data");
+        let store = SqliteLinks::open(&path).unwrap();
+        let id = store.put("1poll").unwrap();
+        let other = store.put("1other").unwrap();
+        let set = |id: &str, k: &str, v: &str| {
+            store
+                .data(
+                    id,
+                    &SharedOp::Set {
+                        key: k.into(),
+                        value: v.into(),
+                    },
+                )
+                .unwrap()
+        };
+        let get = |id: &str, k: &str| store.data(id, &SharedOp::Get { key: k.into() }).unwrap();
+        assert_eq!(set(&id, "vote:b", "2"), DataAnswer::Value(json!(null)));
+        set(&id, "vote:a", "1");
+        set(&id, "title", "Lunch");
+        assert_eq!(get(&id, "vote:a"), DataAnswer::Value(json!("1")));
+        // Links do not see each other's data; unknown links have none.
+        assert_eq!(get(&other, "vote:a"), DataAnswer::Value(json!(null)));
+        assert_eq!(get("AAAAAAAAAAAA", "vote:a"), DataAnswer::NoLink);
+        assert_eq!(get("../x", "vote:a"), DataAnswer::NoLink);
+        assert_eq!(
+            store
+                .data(
+                    &id,
+                    &SharedOp::List {
+                        prefix: "vote:".into()
+                    }
+                )
+                .unwrap(),
+            DataAnswer::Value(json!(["vote:a", "vote:b"]))
+        );
+        // The quota counts UTF-8 bytes, and a replaced value is counted once.
+        let big = "é".repeat(SHARED_QUOTA_BYTES / 4);
+        assert_eq!(set(&id, "big1", &big), DataAnswer::Value(json!(null)));
+        assert_eq!(set(&id, "big1", &big), DataAnswer::Value(json!(null)));
+        assert_eq!(set(&id, "big2", &big), DataAnswer::Full);
+        assert_eq!(get(&id, "big2"), DataAnswer::Value(json!(null)));
+        assert_eq!(
+            store
+                .data(&id, &SharedOp::Delete { key: "big1".into() })
+                .unwrap(),
+            DataAnswer::Value(json!(true))
+        );
+        assert_eq!(set(&id, "big2", &big), DataAnswer::Value(json!(null)));
+        // Reopened, it is all still there; deleting the link deletes its data.
+        drop(store);
+        let store = SqliteLinks::open(&path).unwrap();
+        assert_eq!(
+            store
+                .data(
+                    &id,
+                    &SharedOp::Get {
+                        key: "title".into()
+                    }
+                )
+                .unwrap(),
+            DataAnswer::Value(json!("Lunch"))
+        );
+        assert!(store.delete(&id).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let left: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM link_data WHERE link = ?1",
+                [&id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0);
     }
 
     #[test]

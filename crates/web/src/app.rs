@@ -105,11 +105,15 @@ pub fn App() -> impl IntoView {
     let opening = RwSignal::new(false);
     if let Some(payload) = payload_in_address() {
         opening.set(true);
+        let short = crate::share::short_link_in_address(&payload);
         leptos::task::spawn_local(async move {
             match open_link(&payload).await {
                 Ok(a) => {
                     match runnable_from_shared(&a) {
-                        Ok(r) => runnable.set(Some(r)),
+                        Ok(r) => {
+                            page.shared_link.set(short.map(|id| (r.app.clone(), id)));
+                            runnable.set(Some(r));
+                        }
                         Err(e) => status.set(Status::Paste(e)),
                     }
                     shared.set(Some(a));

@@ -5,13 +5,17 @@
 //! draws the question and the meter, outside the app's frame where the app cannot reach.
 //!
 //! The key and the provider's address stay here: a call leaves as an HTTP request from this
-//! page (`transport`), and only the reply's text goes back to the app.
+//! page (`transport`), and only the reply's text goes back to the app. Calls on a short link's
+//! shared data go to the server that made the link, only for the app that link opened.
 
 use std::collections::{BTreeMap, HashMap};
 
+use kiln_core::sandbox::live::shared::{
+    SHARED_CALL_BURST, SHARED_CALLS_PER_MINUTE, SharedOp, reply_from_answer,
+};
 use kiln_core::sandbox::live::{
-    Allow, AppCall, AppReply, Ask, CallError, CallStream, DEFAULT_BUDGET_TOKENS, Gate, ModelGrant,
-    Verdict, call_line, tokens_spent,
+    Allow, AppCall, AppReply, Ask, CallError, CallStream, DEFAULT_BUDGET_TOKENS, ErrorCode, Gate,
+    ModelGrant, Pace, Verdict, call_line, tokens_spent,
 };
 use kiln_core::sandbox::{AppId, Consent, ConsoleLog, LineKind, ToFrame};
 use kiln_core::session::ModelSettings;
@@ -25,6 +29,10 @@ use crate::{browser, state::Page};
 
 /// A call: the run it came from and the app's number for it.
 type Tag = (u64, u32);
+
+/// Requests for shared data on their way to the server at once, from all apps; more are
+/// answered `busy` (the bridge and the runner bound what can arrive at all).
+const MAX_SHARED_IN_FLIGHT: u32 = 8;
 
 /// A model call on the wire.
 struct Flight {
@@ -62,8 +70,14 @@ pub struct Live {
     gates: StoredValue<HashMap<AppId, Gate<Tag>>, LocalStorage>,
     flights: StoredValue<BTreeMap<Tag, Flight>, LocalStorage>,
     shown: StoredValue<Option<AppId>>,
+    /// The app a short link opened, and the link (see `state::Page::shared_link`).
+    shared_link: RwSignal<Option<(AppId, String)>>,
+    shared_in_flight: StoredValue<u32>,
+    shared_pace: StoredValue<Pace>,
     pub asking: RwSignal<Option<Asking>>,
     pub meter: RwSignal<Option<Meter>>,
+    /// Whether the app on screen used its link's shared data (the panel says who sees it).
+    pub shared_used: RwSignal<bool>,
 }
 
 impl Live {
@@ -73,9 +87,10 @@ impl Live {
         console_rev: RwSignal<u64>,
         consent: RwSignal<Consent>,
     ) -> Self {
+        let page = expect_context::<Page>();
         Self {
             apps: expect_context::<Apps>(),
-            settings: expect_context::<Page>().settings,
+            settings: page.settings,
             connections,
             console,
             console_rev,
@@ -83,14 +98,23 @@ impl Live {
             gates: StoredValue::new_local(HashMap::new()),
             flights: StoredValue::new_local(BTreeMap::new()),
             shown: StoredValue::new(None),
+            shared_link: page.shared_link,
+            shared_in_flight: StoredValue::new(0),
+            shared_pace: StoredValue::new(Pace::with_rate(
+                SHARED_CALL_BURST,
+                SHARED_CALLS_PER_MINUTE,
+                browser::now_ms(),
+            )),
             asking: RwSignal::new(None),
             meter: RwSignal::new(None),
+            shared_used: RwSignal::new(false),
         }
     }
 
     /// The app on screen changed: the meter follows it.
     pub fn show(self, app: Option<AppId>) {
         self.shown.set_value(app);
+        self.shared_used.set(false);
         self.refresh();
     }
 
@@ -142,6 +166,7 @@ impl Live {
                 self.abort(|tag, _| *tag == (run, id), "by the app");
                 self.settle_asking();
             }
+            storage if storage.is_shared() => self.shared_call(run, app, &storage),
             storage => {
                 let id = storage.id();
                 let reply = self.apps.kv_call(app, storage);
@@ -149,6 +174,67 @@ impl Live {
             }
         }
         self.refresh();
+    }
+
+    /// A call on the shared data of the short link that opened `app`, sent to the server.
+    fn shared_call(self, run: u64, app: &AppId, call: &AppCall) {
+        let id = call.id();
+        let link = self.shared_link.with_untracked(|s| {
+            s.as_ref()
+                .filter(|(opened, _)| opened == app)
+                .map(|(_, link)| link.clone())
+        });
+        let Some(link) = link else {
+            return self.reply(
+                run,
+                id,
+                AppReply::error(&CallError::Unavailable(
+                    "kiln.storage.shared: only an app opened from a short link of a Kiln server (/s/…) shares data, and this one was not",
+                )),
+            );
+        };
+        let Some(op) = SharedOp::from_call(call) else {
+            return;
+        };
+        if let Err(e) = op.check() {
+            return self.reply(run, id, AppReply::error(&e));
+        }
+        if self.shared_in_flight.get_value() >= MAX_SHARED_IN_FLIGHT {
+            return self.reply(run, id, AppReply::error(&CallError::Busy));
+        }
+        let paced = self
+            .shared_pace
+            .try_update_value(|p| p.take(browser::now_ms()));
+        if let Some(Err(wait)) = paced {
+            let e = CallError::RateLimited(wait);
+            return self.reply(
+                run,
+                id,
+                AppReply::Error {
+                    code: e.code(),
+                    message: format!("kiln.storage.shared: too many calls; try again in {wait} ms"),
+                },
+            );
+        }
+        let Ok(body) = serde_json::to_string(&op) else {
+            return;
+        };
+        self.shared_in_flight.update_value(|n| *n += 1);
+        if !self.shared_used.get_untracked() && self.shown.with_value(|s| s.as_ref() == Some(app)) {
+            self.shared_used.set(true);
+        }
+        leptos::task::spawn_local(async move {
+            let reply = match browser::post_json(&format!("./api/links/{link}/data"), &body).await {
+                Ok((status, text)) => reply_from_answer(status, &text),
+                Err(e) => AppReply::Error {
+                    code: ErrorCode::Unavailable,
+                    message: format!("kiln.storage.shared: the server could not be reached: {e}"),
+                },
+            };
+            self.shared_in_flight
+                .update_value(|n| *n = n.saturating_sub(1));
+            self.reply(run, id, reply);
+        });
     }
 
     /// A call that never started: the app hears why, and the Console says so.
@@ -417,6 +503,9 @@ pub fn ModelConsent(live: Live) -> impl IntoView {
                 <button class="secondary small" data-testid="model-allow-always" on:click=move |_| answer(Some(Allow::Always))>"Always allow this app"</button>
                 <button class="secondary small" data-testid="model-deny" on:click=move |_| answer(None)>"Don't allow"</button>
             </div>
+        </Show>
+        <Show when=move || live.shared_used.get()>
+            <p class="isolation-note" data-testid="shared-data-note">"This app keeps data shared with everyone who has this link: they can all see and change it."</p>
         </Show>
         {move || live.meter.get().map(|m| view! {
             <div class="consent granted" data-testid="model-meter">

@@ -26,6 +26,19 @@ pub fn payload_in_address() -> Option<String> {
     Some(payload.to_owned())
 }
 
+/// The short link this page was opened from (`?s=<id>`, which `kiln serve`'s `/s/<id>` adds),
+/// if `payload` is that link's: an id that does not match the payload names nothing.
+pub fn short_link_in_address(payload: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    // An id is URL-safe as it stands, so the query needs no decoding.
+    let id = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|p| p.strip_prefix("s="))?;
+    (kiln_core::share::valid_short_link_id(id) && kiln_core::share::short_link_id(payload) == id)
+        .then(|| id.to_owned())
+}
+
 /// How many bytes of dictionary the page trains on, or of a link's body it decodes, between two
 /// frames: about 60 ms of work in V8.
 const SLICE_BYTES: usize = 8 * 1024;

@@ -1,6 +1,7 @@
 //! The studio page's shared state: one copyable handle on the signals that the page's
 //! controllers (turns, versions, history) and its components all work on.
 
+use kiln_core::sandbox::AppId;
 use kiln_core::session::{ModelSettings, Session};
 use kiln_core::studio::Runnable;
 use kiln_core::transcript::Segment;
@@ -37,6 +38,9 @@ pub struct Page {
     /// automatically (not pasted, shared or example apps).
     pub model_key: StoredValue<Option<String>>,
     pub saved: Saved,
+    /// The app a short link opened and that link's id: only that app reaches the link's shared
+    /// data (`kiln.storage.shared`).
+    pub shared_link: RwSignal<Option<(AppId, String)>>,
 }
 
 impl Page {
@@ -56,6 +60,7 @@ impl Page {
             can_continue: RwSignal::new(false),
             model_key: StoredValue::new(None),
             saved: Saved::new(),
+            shared_link: RwSignal::new(None),
         }
     }
 

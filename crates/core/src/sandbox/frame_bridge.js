@@ -384,23 +384,22 @@
     }
     return call(body, { onText: req.onText, signal: req.signal });
   };
+  // `shared`: the data everyone who opens the same short link shares (kept by the server;
+  // the studio decides whether this app has any, and says so beside it).
   const keptStore = (shared) => {
-    if (shared) {
-      const no = () => Promise.reject(kilnError('unavailable', 'kiln.storage.shared is not available yet: it is planned for kiln serve with short links'));
-      return Object.freeze({ get: no, set: no, delete: no, list: no });
-    }
+    const limit = shared ? 64 * 1024 : MAX_CALL;
     return Object.freeze({
-      get: (key) => call({ type: 'storage_get', key: String(key) }),
+      get: (key) => call({ type: 'storage_get', key: String(key), shared }),
       set: (key, value) => {
         key = String(key);
         value = String(value);
-        if (key.length + value.length > MAX_CALL) {
-          return Promise.reject(kilnError('invalid', 'kiln.storage: a key and its value may be at most 1 MiB together'));
+        if (key.length + value.length > limit) {
+          return Promise.reject(kilnError('invalid', `kiln.storage${shared ? '.shared' : ''}: a key and its value may be at most ${shared ? '64 KiB' : '1 MiB'} together`));
         }
-        return call({ type: 'storage_set', key, value }).then(() => undefined);
+        return call({ type: 'storage_set', key, value, shared }).then(() => undefined);
       },
-      delete: (key) => call({ type: 'storage_delete', key: String(key) }),
-      list: (prefix = '') => call({ type: 'storage_list', prefix: String(prefix) }),
+      delete: (key) => call({ type: 'storage_delete', key: String(key), shared }),
+      list: (prefix = '') => call({ type: 'storage_list', prefix: String(prefix), shared }),
     });
   };
   const kv = keptStore(false);

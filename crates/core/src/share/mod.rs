@@ -22,7 +22,10 @@
 
 mod coder;
 mod format;
+mod short;
 mod text;
+
+pub use short::{short_link_id, valid_short_link_id};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

@@ -1,5 +1,6 @@
 //! The studio's JSON routes: `/config.json`, short links (`POST /api/links`, `GET /s/<id>`)
-//! and `POST /api/run`, with the error body every `/api/` refusal shares.
+//! and their shared data (`POST /api/links/<id>/data`), and `POST /api/run`, with the error
+//! body every `/api/` refusal shares.
 
 use std::sync::Arc;
 
@@ -249,7 +250,9 @@ pub(super) async fn open_link(State(st): State<AppState>, Path(id): Path<String>
     let lookup = id.clone();
     match tokio::task::spawn_blocking(move || links.get(&lookup)).await {
         Ok(Ok(Some(payload))) => {
-            let Ok(location) = HeaderValue::from_str(&format!("../#{payload}")) else {
+            // The id comes along so the studio can give the app the link's shared data (after
+            // checking that the payload is the link's).
+            let Ok(location) = HeaderValue::from_str(&format!("../?s={id}#{payload}")) else {
                 return (StatusCode::INTERNAL_SERVER_ERROR, "bad stored link\n").into_response();
             };
             let mut r = StatusCode::SEE_OTHER.into_response();
@@ -276,5 +279,64 @@ pub(super) async fn open_link(State(st): State<AppState>, Path(id): Path<String>
             "could not read the link\n",
         )
             .into_response(),
+    }
+}
+
+/// `POST /api/links/<id>/data` with one `SharedOp`: the shared data of a short link's app
+/// (`kiln.storage.shared`). Anyone with the link may read and change it; writes to one link are
+/// bounded per minute from everyone together, and its data by a quota.
+pub(super) async fn link_data(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    use kiln_core::sandbox::live::shared::{SHARED_QUOTA_BYTES, SharedOp};
+
+    use crate::links::DataAnswer;
+
+    let Some(links) = st.links else {
+        return api_error(
+            StatusCode::NOT_FOUND,
+            "this server does not make short links",
+        );
+    };
+    let op: SharedOp = match serde_json::from_slice(&body) {
+        Ok(op) => op,
+        Err(e) => return api_error(StatusCode::BAD_REQUEST, &format!("not a data request: {e}")),
+    };
+    if let Err(e) = op.check() {
+        return api_error(StatusCode::BAD_REQUEST, &e.to_string());
+    }
+    if op.is_write()
+        && let Some(wait) = st.shared_writes.check(id.clone())
+    {
+        return super::limits::too_many(
+            &format!("too many writes to this link's shared data; try again in {wait} s"),
+            wait,
+        );
+    }
+    match tokio::task::spawn_blocking(move || links.data(&id, &op)).await {
+        Ok(Ok(DataAnswer::Value(value))) => {
+            json_response(StatusCode::OK, &serde_json::json!({ "value": value }))
+        }
+        Ok(Ok(DataAnswer::NoLink)) => api_error(
+            StatusCode::NOT_FOUND,
+            "there is no short link with this id on this server (it may have been deleted)",
+        ),
+        Ok(Ok(DataAnswer::Full)) => api_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("this link's shared data is full ({SHARED_QUOTA_BYTES} bytes)"),
+        ),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "shared link data");
+            api_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the shared data could not be read or written",
+            )
+        }
+        Err(_) => api_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the shared data could not be read or written",
+        ),
     }
 }

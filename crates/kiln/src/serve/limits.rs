@@ -13,14 +13,15 @@ use axum::response::Response;
 use super::AppState;
 use super::api::api_error;
 
-/// Requests per client address per minute, in fixed one-minute windows.
-pub(super) struct RateLimiter {
+/// Requests per key (a client address; a short link's shared data) per minute, in fixed
+/// one-minute windows.
+pub(super) struct RateLimiter<K = IpAddr> {
     per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (u64, u32)>>,
+    windows: Mutex<HashMap<K, (u64, u32)>>,
     start: std::time::Instant,
 }
 
-impl RateLimiter {
+impl<K: std::hash::Hash + Eq> RateLimiter<K> {
     pub(super) fn new(per_minute: u32) -> Self {
         Self {
             per_minute,
@@ -30,7 +31,7 @@ impl RateLimiter {
     }
 
     /// `None` if allowed, else the seconds until the window resets.
-    fn check(&self, ip: IpAddr) -> Option<u64> {
+    pub(super) fn check(&self, key: K) -> Option<u64> {
         if self.per_minute == 0 {
             return None;
         }
@@ -42,7 +43,7 @@ impl RateLimiter {
         if windows.len() > 10_000 {
             windows.retain(|_, (m, _)| *m == minute);
         }
-        let entry = windows.entry(ip).or_insert((minute, 0));
+        let entry = windows.entry(key).or_insert((minute, 0));
         if entry.0 != minute {
             *entry = (minute, 0);
         }
@@ -62,15 +63,20 @@ pub(super) async fn rate_limit(
 ) -> Response {
     if let Some(wait) = st.limiter.check(peer.ip()) {
         tracing::warn!(client = %peer.ip(), "rate limited");
-        let mut r = api_error(
-            StatusCode::TOO_MANY_REQUESTS,
+        return too_many(
             &format!("too many requests from this address; try again in {wait} s"),
+            wait,
         );
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return r;
     }
     next.run(request).await
+}
+
+/// A 429 that says when to try again.
+pub(super) fn too_many(message: &str, wait: u64) -> Response {
+    let mut r = api_error(StatusCode::TOO_MANY_REQUESTS, message);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    r
 }
 
 /// Refuses requests to `/api/` that another site's page made through the person's browser

@@ -35,7 +35,7 @@ use crate::config::{self, FileConfig, LogFormat, ServerProvider};
 use crate::http_client;
 use crate::links::{Links, SqliteLinks};
 
-use self::api::{Runner, client_config, create_link, open_link, run_program};
+use self::api::{Runner, client_config, create_link, link_data, open_link, run_program};
 use self::bundle::studio_asset;
 use self::limits::{RateLimiter, log_request, rate_limit, same_origin_only};
 use self::proxy::proxy;
@@ -314,6 +314,9 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
             None
         },
         link_checks: Arc::new(tokio::sync::Semaphore::new(LINK_CHECKS)),
+        shared_writes: Arc::new(RateLimiter::new(
+            kiln_core::sandbox::live::shared::SHARED_WRITES_PER_MINUTE,
+        )),
     };
     // Compile the language runtimes now (or load them from the module cache), not on the first
     // person's Run.
@@ -322,6 +325,7 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
     }
     let api = Router::new()
         .route("/api/links", post(create_link))
+        .route("/api/links/{id}/data", post(link_data))
         .route("/api/run", post(run_program))
         .route("/api/providers/{id}/{*rest}", any(proxy))
         .layer(DefaultBodyLimit::max(settings.max_request_bytes))
@@ -385,6 +389,8 @@ struct AppState {
     /// Short-link checks decoding at once, each on a blocking thread: decoding is CPU work that
     /// must not hold up the executor (`/healthz`, streams, the page).
     link_checks: Arc<tokio::sync::Semaphore>,
+    /// Writes to each short link's shared data (`kiln.storage.shared`), from everyone together.
+    shared_writes: Arc<RateLimiter<String>>,
 }
 
 fn host(headers: &HeaderMap) -> &str {

@@ -301,8 +301,13 @@ fn short_links_are_content_addressed_and_deletable_from_the_cli() {
 
     let (head, _) = request(&server.studio, "GET", &format!("/s/{id}"), "");
     assert!(head.starts_with("http/1.1 303"), "{head}");
+    // The id comes along, for the app's shared data.
     assert!(
-        head.contains(&format!("location: ../#{}", payload.to_lowercase())),
+        head.contains(&format!(
+            "location: ../?s={}#{}",
+            id.to_lowercase(),
+            payload.to_lowercase()
+        )),
         "{head}"
     );
 
@@ -326,6 +331,81 @@ fn short_links_are_content_addressed_and_deletable_from_the_cli() {
     assert!(head.starts_with("http/1.1 404"), "deleted: {head}");
     let out = run(&["links", "delete", &id, "--database", db.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_short_links_shared_data_is_kept_bounded_and_refused_to_other_sites() {
+    let dir = temp("shared-data");
+    let app = dir.join("poll.html");
+    std::fs::write(&app, "<!DOCTYPE html><title>Poll</title><p>vote</p>").unwrap();
+    let out = run(&["share", "encode", app.to_str().unwrap()]);
+    let payload = text(&out.stdout)
+        .trim()
+        .split_once('#')
+        .unwrap()
+        .1
+        .to_owned();
+    let server = serve(&dir.join("links.db"));
+    let (_, body) = request(&server.studio, "POST", "/api/links", &link_body(&payload));
+    let created: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let data = format!("/api/links/{id}/data");
+    let op = |json: serde_json::Value| request(&server.studio, "POST", &data, &json.to_string());
+
+    let (head, body) = op(serde_json::json!({ "op": "set", "key": "vote:ann", "value": "pizza" }));
+    assert!(head.starts_with("http/1.1 200"), "{head}{body}");
+    let (_, body) = op(serde_json::json!({ "op": "get", "key": "vote:ann" }));
+    assert_eq!(body, r#"{"value":"pizza"}"#);
+    let (_, body) = op(serde_json::json!({ "op": "list", "prefix": "vote:" }));
+    assert_eq!(body, r#"{"value":["vote:ann"]}"#);
+    // Too large, malformed, or for a link that does not exist: said, not stored.
+    let big = "x".repeat(70_000);
+    let (head, body) = op(serde_json::json!({ "op": "set", "key": "k", "value": big }));
+    assert!(
+        head.starts_with("http/1.1 400") && body.contains("64 KiB"),
+        "{head}{body}"
+    );
+    let (head, _) = op(serde_json::json!({ "op": "drop_table" }));
+    assert!(head.starts_with("http/1.1 400"), "{head}");
+    let (head, _) = request(
+        &server.studio,
+        "POST",
+        "/api/links/AAAAAAAAAAAA/data",
+        r#"{"op":"get","key":"k"}"#,
+    );
+    assert!(head.starts_with("http/1.1 404"), "{head}");
+    // Another site's page cannot read or write it through a visitor's browser.
+    let (head, _) = request_with(
+        &server.studio,
+        "POST",
+        &data,
+        &[
+            ("Content-Type", "application/json"),
+            ("Origin", "https://evil.example"),
+        ],
+        r#"{"op":"get","key":"vote:ann"}"#,
+    );
+    assert!(head.starts_with("http/1.1 403"), "{head}");
+    // Writes to one link are bounded per minute, from everyone together, with when to retry.
+    let mut limited = None;
+    for i in 0..200 {
+        let (head, body) =
+            op(serde_json::json!({ "op": "set", "key": format!("n{i}"), "value": "1" }));
+        if !head.starts_with("http/1.1 200") {
+            limited = Some((i, head, body));
+            break;
+        }
+    }
+    let (i, head, body) = limited.expect("200 writes in a row were all taken");
+    assert_eq!(i, 119, "one write was made before the loop");
+    assert!(
+        head.starts_with("http/1.1 429") && head.contains("retry-after:"),
+        "{head}"
+    );
+    assert!(body.contains("shared data"), "{body}");
+    // Reads still go.
+    let (head, _) = op(serde_json::json!({ "op": "get", "key": "n0" }));
+    assert!(head.starts_with("http/1.1 200"), "{head}");
 }
 
 #[test]

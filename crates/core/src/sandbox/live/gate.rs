@@ -166,27 +166,37 @@ impl Budget {
     }
 }
 
-/// How often an app may start calls: a bucket of [`CALL_BURST`] refilled at
-/// [`CALLS_PER_MINUTE`].
+/// How often calls may start: a bucket of `burst` refilled at `per_minute` (for model calls,
+/// [`CALL_BURST`] and [`CALLS_PER_MINUTE`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pace {
     tokens: f64,
     at_ms: f64,
+    burst: u32,
+    per_minute: u32,
 }
 
 impl Pace {
+    /// The pace of an app's model calls.
     pub fn new(now_ms: f64) -> Self {
+        Self::with_rate(CALL_BURST, CALLS_PER_MINUTE, now_ms)
+    }
+
+    /// A pace of `burst` at once, then `per_minute`.
+    pub fn with_rate(burst: u32, per_minute: u32, now_ms: f64) -> Self {
         Self {
-            tokens: f64::from(CALL_BURST),
+            tokens: f64::from(burst),
             at_ms: now_ms,
+            burst,
+            per_minute: per_minute.max(1),
         }
     }
 
     /// Takes one start, or says how long until one is free.
     pub fn take(&mut self, now_ms: f64) -> Result<(), u32> {
-        let per_ms = f64::from(CALLS_PER_MINUTE) / 60_000.0;
+        let per_ms = f64::from(self.per_minute) / 60_000.0;
         let elapsed = (now_ms - self.at_ms).max(0.0);
-        self.tokens = (self.tokens + elapsed * per_ms).min(f64::from(CALL_BURST));
+        self.tokens = (self.tokens + elapsed * per_ms).min(f64::from(self.burst));
         self.at_ms = now_ms;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -449,6 +459,10 @@ mod tests {
         assert_eq!(wait, 3_000);
         assert!(p.take(2_000.0).is_err());
         assert_eq!(p.take(3_001.0), Ok(()));
+        // Another rate: 2 at once, then one a second.
+        let mut q = Pace::with_rate(2, 60, 0.0);
+        assert_eq!((q.take(0.0), q.take(0.0)), (Ok(()), Ok(())));
+        assert_eq!(q.take(0.0), Err(1_000));
     }
 
     #[test]

@@ -10,6 +10,11 @@ use crate::sandbox::ArtifactStorage;
 pub fn storage_call(store: &mut ArtifactStorage, call: AppCall) -> (AppReply, bool) {
     let key_ok = |k: &str| !k.is_empty() && k.len() <= MAX_KEY_BYTES;
     let fail = |e: CallError| (AppReply::error(&e), false);
+    if call.is_shared() {
+        return fail(CallError::BadStorage(
+            "shared data is the server's, not this store's",
+        ));
+    }
     match call {
         AppCall::StorageGet { key, .. } => {
             let value = store.entries().get(&key).cloned();
@@ -81,6 +86,7 @@ mod tests {
         let mut s = ArtifactStorage::with_quota(KV_QUOTA_BYTES);
         let set = |k: &str, v: &str| AppCall::StorageSet {
             id: 1,
+            shared: false,
             key: k.into(),
             value: v.into(),
         };
@@ -91,6 +97,7 @@ mod tests {
             &mut s,
             AppCall::StorageList {
                 id: 2,
+                shared: false,
                 prefix: "b:".into(),
             },
         );
@@ -104,6 +111,7 @@ mod tests {
             &mut s,
             AppCall::StorageGet {
                 id: 3,
+                shared: false,
                 key: "a".into(),
             },
         );
@@ -118,6 +126,7 @@ mod tests {
         );
         let del = |k: &str| AppCall::StorageDelete {
             id: 4,
+            shared: false,
             key: k.into(),
         };
         assert!(storage_call(&mut s, del("a")).1);

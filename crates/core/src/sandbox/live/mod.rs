@@ -15,6 +15,7 @@ use crate::provider::Message;
 mod call;
 mod gate;
 mod kv;
+pub mod shared;
 
 pub use call::CallStream;
 pub use gate::{
@@ -94,21 +95,50 @@ pub enum AppCall {
     },
     /// The app gave up on its call `id` (its `AbortSignal`).
     Cancel { id: u32 },
-    /// `kiln.storage.get`.
-    StorageGet { id: u32, key: String },
+    /// `kiln.storage.get` (`kiln.storage.shared.get` when `shared`).
+    StorageGet {
+        id: u32,
+        key: String,
+        #[serde(default)]
+        shared: bool,
+    },
     /// `kiln.storage.set`.
-    StorageSet { id: u32, key: String, value: String },
+    StorageSet {
+        id: u32,
+        key: String,
+        value: String,
+        #[serde(default)]
+        shared: bool,
+    },
     /// `kiln.storage.delete`.
-    StorageDelete { id: u32, key: String },
+    StorageDelete {
+        id: u32,
+        key: String,
+        #[serde(default)]
+        shared: bool,
+    },
     /// `kiln.storage.list`: the keys starting with `prefix`, sorted.
     StorageList {
         id: u32,
         #[serde(default)]
         prefix: String,
+        #[serde(default)]
+        shared: bool,
     },
 }
 
 impl AppCall {
+    /// Whether it is a call on the link's shared data (`kiln.storage.shared`).
+    pub fn is_shared(&self) -> bool {
+        matches!(
+            self,
+            AppCall::StorageGet { shared: true, .. }
+                | AppCall::StorageSet { shared: true, .. }
+                | AppCall::StorageDelete { shared: true, .. }
+                | AppCall::StorageList { shared: true, .. }
+        )
+    }
+
     /// The app's number for this call.
     pub fn id(&self) -> u32 {
         match self {
@@ -277,6 +307,10 @@ mod tests {
             (r#"{"type":"storage_set","id":6,"key":"k","value":"v"}"#, 6),
             (r#"{"type":"storage_delete","id":7,"key":"k"}"#, 7),
             (r#"{"type":"storage_list","id":8}"#, 8),
+            (
+                r#"{"type":"storage_set","id":9,"key":"k","value":"v","shared":true}"#,
+                9,
+            ),
         ] {
             assert_eq!(serde_json::from_str::<AppCall>(json).unwrap().id(), id);
         }
