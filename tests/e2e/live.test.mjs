@@ -5,7 +5,8 @@
 // app sent, metered, and logged in the Console; streaming; Don't allow, Allow once, Allow for
 // this session, Always allow; the budget; Revoke and Stop app cancelling a streaming call;
 // `kiln.storage` kept across reloads, its list/delete, its quota, one app's data apart from
-// another's; a shared link asks its viewer again. Then apps that attack the API: a flood of
+// another's; a shared link asks its viewer again; `kiln.storage.shared` seen from two profiles
+// on one short link, bounded under a flood, out of reach of another app. Then apps that attack the API: a flood of
 // calls before consent, a forged consent (a fake prompt drawn in the frame, forged replies and
 // runner envelopes), an app hunting for the API key and the provider's address, a 100 MB
 // prompt, a storm of storage writes; the studio must keep answering through all of them.
@@ -442,6 +443,75 @@ for (const name of ENGINES) {
           assert.equal(sentWith(question).length, 2, 'the shared app reached the model without asking');
           await deny(viewer);
           await waitForConsole(viewer, 'ERR denied');
+        });
+      });
+
+      run('kiln.storage.shared: two profiles on one short link share its data; it is marked, bounded, and no other app reaches it', async (page) => {
+        await openStudio(page, server.url);
+        const poll = app('Team Poll', `
+          const s = kiln.storage.shared;
+          const show = async () => {
+            try { log('VOTES ' + (await s.get('votes')) + ' KEYS ' + JSON.stringify(await s.list('v'))); } catch (e) { log('ERR ' + code(e)); }
+          };
+          document.getElementById('vote').onclick = async () => {
+            const n = Number((await s.get('votes')) || 0) + 1;
+            await s.set('votes', String(n));
+            log('VOTED ' + n);
+          };
+          document.getElementById('flood').onclick = async () => {
+            const codes = {};
+            await Promise.all(Array.from({ length: 400 }, (_, i) => s.set('f' + (i % 20), 'x').then(
+              () => { codes.ok = (codes.ok || 0) + 1; }, (e) => { codes[code(e)] = (codes[code(e)] || 0) + 1; })));
+            log('FLOOD ' + JSON.stringify(codes));
+          };
+          show();
+        `, '<button id="vote">Vote</button><button id="flood">Flood</button>');
+        // Pasted, it has no link: shared data is not there, and it says why.
+        await runArtifact(page, poll);
+        await waitForConsole(page, 'ERR unavailable');
+        assert.equal(await count(page, 'shared-data-note'), 0);
+        await page.click('share-button');
+        await page.click('share-short');
+        const short = await until(async () => {
+          const v = await value(page, 'share-short-link');
+          return v && /\/s\/[A-Za-z0-9_-]{12}$/.test(v) ? v : null;
+        }, 'the short link', 15_000);
+        const vote = async (viewer, expect) => {
+          await viewer.goto(short);
+          await waitForConsole(viewer, `VOTES ${expect - 1 || null} KEYS`, 15_000);
+          await shown(viewer, 'shared-data-note');
+          await sleep(300);
+          await viewer.artifactClick('#vote');
+          await waitForConsole(viewer, `VOTED ${expect}`);
+        };
+        await withEnginePage(engine, 'live-shared-first', VIEWPORTS.desktop, (viewer) => vote(viewer, 1));
+        await withEnginePage(engine, 'live-shared-second', VIEWPORTS.desktop, async (viewer) => {
+          await vote(viewer, 2);
+          // A flood of writes: bounded by the server (per link) and the studio (in flight);
+          // every call is answered, and the studio keeps answering.
+          await viewer.artifactClick('#flood');
+          const lines = await waitForConsole(viewer, 'FLOOD ', 30_000);
+          const got = JSON.parse(line(lines, 'FLOOD ').split('FLOOD ')[1]);
+          assert.equal(Object.values(got).reduce((a, b) => a + b, 0), 400, JSON.stringify(got));
+          assert.ok((got.rate_limited ?? 0) + (got.busy ?? 0) > 0, JSON.stringify(got));
+          assert.ok((got.ok ?? 0) <= 120, JSON.stringify(got));
+          await assertResponsive(viewer, 'a flood of shared writes');
+        });
+        // The link's id beside another app's payload opens that app without the link's data.
+        const id = short.split('/s/')[1];
+        const other = app('Not The Poll', `kiln.storage.shared.get('votes').then((v) => log('STOLE ' + v), (e) => log('ERR ' + code(e)));`);
+        await withEnginePage(engine, 'live-shared-forged', VIEWPORTS.desktop, async (viewer) => {
+          await openStudio(viewer, server.url);
+          await runArtifact(viewer, other);
+          await waitForConsole(viewer, 'ERR unavailable');
+          await viewer.click('share-button');
+          const otherLink = await until(async () => {
+            const v = await value(viewer, 'share-link');
+            return v && v.includes('#') ? v : null;
+          }, 'the other share link', 15_000);
+          await viewer.goto(`${server.url}?s=${id}#${otherLink.split('#')[1]}`);
+          await waitForConsole(viewer, 'ERR unavailable', 15_000);
+          assert.equal(await count(viewer, 'shared-data-note'), 0);
         });
       });
     }
