@@ -446,6 +446,49 @@ for (const name of ENGINES) {
         });
       });
 
+      run('the gallery apps that use the API: flashcards from the model, kept; a habit tracker that keeps its data', async (page) => {
+        await openStudio(page, server.url);
+        await useReplay(page);
+        const example = async (title, ready) => {
+          await until(() => page.evaluate((t) => {
+            const card = [...document.querySelectorAll('[data-testid=example-card]')].find((c) => c.textContent.includes(t));
+            if (card) card.click();
+            return Boolean(card);
+          }, title), `the example ${title}`, 15_000);
+          await waitForConsole(page, ready, 15_000);
+        };
+        const inApp = (fn, arg) => page.artifactEval(fn, arg);
+        await example('Flashcard maker', 'flashcards ready');
+        // The replay model echoes the prompt, so notes in the card format come back as cards.
+        await inApp(() => { document.getElementById('topic').value = 'Q: Capital of France?\nA: Paris\nQ: Two and two?\nA: Four'; });
+        await page.artifactClick('#make');
+        await allow(page, 'session');
+        await until(async () => (await inApp(() => document.getElementById('count')?.textContent)) === 'Card 1 of 2', 'two cards', 15_000);
+        assert.equal(await inApp(() => document.getElementById('face').textContent), 'Capital of France?');
+        await until(async () => /Saved/.test(await inApp(() => document.getElementById('detail').textContent)), 'the deck saved');
+        // The gallery shows on an empty page: a reload (after the studio's save) brings it back.
+        const fresh = async () => {
+          await sleep(1500);
+          await page.reload();
+          await shown(page, 'prompt-input');
+        };
+        await fresh();
+        await example('Habit tracker', 'habit tracker ready');
+        await inApp(() => { document.getElementById('name').value = 'Read 20 pages'; });
+        await page.artifactClick('#add');
+        await until(async () => (await inApp(() => document.querySelectorAll('.habit').length)) === 1, 'the habit row');
+        await page.artifactClick('.habit .today');
+        await until(async () => (await inApp(() => document.querySelector('.habit .today').checked)) === true, 'ticked');
+        // After a reload, both apps find what they kept.
+        await fresh();
+        await example('Habit tracker', 'habit tracker ready');
+        await until(async () => (await inApp(() => document.querySelector('.habit .today')?.checked)) === true, 'the habit kept, ticked', 15_000);
+        assert.match(await inApp(() => document.querySelector('.habit').textContent), /Read 20 pages/);
+        await fresh();
+        await example('Flashcard maker', 'flashcards ready');
+        assert.equal(await inApp(() => document.getElementById('count').textContent), 'Card 1 of 2');
+      });
+
       run('kiln.storage.shared: two profiles on one short link share its data; it is marked, bounded, and no other app reaches it', async (page) => {
         await openStudio(page, server.url);
         const poll = app('Team Poll', `
