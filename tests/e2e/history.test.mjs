@@ -1,6 +1,7 @@
 // The studio's local history through the real UI: conversations saved in IndexedDB survive a
 // reload and a crashed tab mid-reply; the History panel searches, renames, deletes and starts
-// new conversations; everything exports to one JSON file that imports into a fresh profile.
+// new conversations; everything exports to one JSON file that imports into a fresh profile,
+// with what the apps kept (not what they were allowed).
 // The model's prose renders as Markdown with artifact cards that open the artifact.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -149,6 +150,44 @@ describe('history', () => {
       await waitForTitles(page, ['Counter']);
       assert.deepEqual(await page.getByTestId('turn-user').allInnerTexts(), ['a counter']);
       assert.deepEqual(problems(log).filter((p) => !/favicon/.test(p)), []);
+    });
+  });
+
+  test("an app's data follows it to its next version and travels in an export; its consent does not", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiln-history-data-'));
+    const file = path.join(dir, 'export.json');
+    // The `verbatim` model writes back the prompt: each prompt is the version it should write.
+    const version = (n, script) => `<kiln-artifact id="notes" kind="html" title="Notes">\n<!DOCTYPE html><body><p>v${n}</p><script>${script}</script></body>\n</kiln-artifact>`;
+    const v1 = version(1, "kiln.storage.set('n', 'kept').then(() => { localStorage.setItem('l', 'local'); console.log('V1 WROTE'); });");
+    const v2 = version(2, "kiln.storage.get('n').then((v) => console.log('V2 SAW ' + v + ' ' + localStorage.getItem('l')));");
+    await withPage(browser, 'history-app-data', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await configure(page, { provider: 'openai', baseUrl: `${replay.origin}/v1`, model: 'verbatim' });
+      await send(page, v1);
+      await waitForStatus(page, /^Done\./);
+      await waitForConsole(page, 'V1 WROTE');
+      await send(page, v2);
+      await waitForStatus(page, /^Done\./);
+      await waitForConsole(page, 'V2 SAW kept local');
+      // Saved at most every second.
+      await page.waitForTimeout(1500);
+      await openHistory(page);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('history-export').click(),
+      ]);
+      await download.saveAs(file);
+    });
+    const exported = JSON.parse(readFileSync(file, 'utf8'));
+    assert.deepEqual(exported.conversations[0].app_data, { notes: { local: { l: 'local' }, kv: { n: 'kept' } } });
+    assert.ok(!JSON.stringify(exported).includes('consent'), 'consent in the export');
+    await withPage(browser, 'history-app-data-import', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      await openHistory(page);
+      await page.getByTestId('history-import-input').setInputFiles(file);
+      await page.waitForFunction(() => /^Imported 1 conversation\./.test(document.querySelector('[data-testid=history-status]')?.textContent ?? ''));
+      await page.getByTestId('history-open').click();
+      await waitForConsole(page, 'V2 SAW kept local');
     });
   });
 

@@ -446,7 +446,7 @@ impl Live {
                 Ok(()) => stream.finish().map(|()| stream.text().to_owned()),
                 Err(TransportError::Aborted) => Err(CallError::Cancelled(why.unwrap_or("stopped"))),
                 Err(TransportError::Network(m)) => Err(CallError::Provider(m)),
-                Err(TransportError::Provider(e)) => Err(CallError::Provider(e.to_string())),
+                Err(TransportError::Provider(e)) => Err(CallError::from_provider(&e)),
             };
             // A call refused before any answer cost nothing; one that got an answer costs what
             // the provider counted (or the estimate), even if it was cancelled midway.

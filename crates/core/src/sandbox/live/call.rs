@@ -83,7 +83,7 @@ impl CallStream {
         let flushed = self.decoder.finish(&mut self.events);
         self.absorb();
         if let Some(e) = &self.error {
-            return Err(CallError::Provider(e.to_string()));
+            return Err(CallError::from_provider(e));
         }
         match self.decode_error.clone().or(flushed.err()) {
             Some(DecodeError::Truncated) => Err(CallError::Provider(

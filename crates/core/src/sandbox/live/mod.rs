@@ -249,6 +249,19 @@ impl ErrorCode {
 }
 
 impl CallError {
+    /// A provider's refusal, as the app may hear it: what kind, the status and the provider's
+    /// code, never its words (a provider's message can quote part of the key, or the address).
+    pub fn from_provider(e: &crate::provider::ProviderError) -> Self {
+        let mut said = e.kind.to_string();
+        match (e.status, &e.code) {
+            (Some(status), Some(code)) => said.push_str(&format!(" ({status} {code})")),
+            (Some(status), None) => said.push_str(&format!(" ({status})")),
+            (None, Some(code)) => said.push_str(&format!(" ({code})")),
+            (None, None) => {}
+        }
+        CallError::Provider(said)
+    }
+
     /// The code the app sees.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -340,6 +353,19 @@ mod tests {
         );
         let line = call_line(3, Err(&CallError::Cancelled("Stop app")), 0, 50.0);
         assert!(line.starts_with("kiln.complete #3: cancelled, 0 tokens, 0.1 s — "));
+        // A provider's own words, which may quote the key, stay out of what the app hears.
+        let refused = crate::provider::ProviderError {
+            kind: crate::provider::ErrorKind::BadKey,
+            status: Some(401),
+            code: Some("invalid_api_key".into()),
+            message: "Incorrect API key provided: sk-proj-****wxyz".into(),
+            retry_after: None,
+        };
+        let heard = CallError::from_provider(&refused).to_string();
+        assert!(
+            heard.contains("401 invalid_api_key") && !heard.contains("wxyz"),
+            "{heard}"
+        );
         let line = call_line(4, Err(&CallError::RateLimited(10)), 0, 0.0);
         assert!(line.starts_with("kiln.complete #4: rate_limited"));
     }
