@@ -497,9 +497,11 @@ for (const name of ENGINES) {
             try { log('VOTES ' + (await s.get('votes')) + ' KEYS ' + JSON.stringify(await s.list('v'))); } catch (e) { log('ERR ' + code(e)); }
           };
           document.getElementById('vote').onclick = async () => {
-            const n = Number((await s.get('votes')) || 0) + 1;
-            await s.set('votes', String(n));
-            log('VOTED ' + n);
+            try {
+              const n = Number((await s.get('votes')) || 0) + 1;
+              await s.set('votes', String(n));
+              log('VOTED ' + n);
+            } catch (e) { log('VOTE ERR ' + code(e)); }
           };
           document.getElementById('flood').onclick = async () => {
             const codes = {};
@@ -519,15 +521,29 @@ for (const name of ENGINES) {
           const v = await value(page, 'share-short-link');
           return v && /\/s\/[A-Za-z0-9_-]{12}$/.test(v) ? v : null;
         }, 'the short link', 15_000);
+        // Saving where everyone with the link sees it is a way out of the sandbox, so the
+        // first write asks; reads do not.
         const vote = async (viewer, expect) => {
           await viewer.goto(short);
           await waitForConsole(viewer, `VOTES ${expect - 1 || null} KEYS`, 15_000);
           await shown(viewer, 'shared-data-note');
           await sleep(300);
           await viewer.artifactClick('#vote');
+          await shown(viewer, 'shared-consent');
+          await viewer.click('shared-allow');
           await waitForConsole(viewer, `VOTED ${expect}`);
         };
-        await withEnginePage(engine, 'live-shared-first', VIEWPORTS.desktop, (viewer) => vote(viewer, 1));
+        await withEnginePage(engine, 'live-shared-first', VIEWPORTS.desktop, async (viewer) => {
+          await viewer.goto(short);
+          await waitForConsole(viewer, 'VOTES null KEYS', 15_000);
+          await sleep(300);
+          await viewer.artifactClick('#vote');
+          await shown(viewer, 'shared-consent');
+          await viewer.click('shared-deny');
+          await waitForConsole(viewer, 'VOTE ERR denied');
+          // Nothing was saved; a new visit asks again.
+          await vote(viewer, 1);
+        });
         await withEnginePage(engine, 'live-shared-second', VIEWPORTS.desktop, async (viewer) => {
           await vote(viewer, 2);
           // A flood of writes: bounded by the server (per link) and the studio (in flight);

@@ -78,6 +78,12 @@ pub struct Live {
     pub meter: RwSignal<Option<Meter>>,
     /// Whether the app on screen used its link's shared data (the panel says who sees it).
     pub shared_used: RwSignal<bool>,
+    /// The person's answer, for this page, to the app saving data everyone with the link sees:
+    /// it is a way out to other people, so it is asked like the network is.
+    shared_allowed: RwSignal<Option<bool>>,
+    /// Writes waiting for that answer: run, call, link, body.
+    shared_waiting: StoredValue<Vec<(u64, u32, String, String)>>,
+    pub shared_asking: RwSignal<bool>,
 }
 
 impl Live {
@@ -108,6 +114,9 @@ impl Live {
             asking: RwSignal::new(None),
             meter: RwSignal::new(None),
             shared_used: RwSignal::new(false),
+            shared_allowed: RwSignal::new(None),
+            shared_waiting: StoredValue::new(Vec::new()),
+            shared_asking: RwSignal::new(false),
         }
     }
 
@@ -219,10 +228,52 @@ impl Live {
         let Ok(body) = serde_json::to_string(&op) else {
             return;
         };
-        self.shared_in_flight.update_value(|n| *n += 1);
         if !self.shared_used.get_untracked() && self.shown.with_value(|s| s.as_ref() == Some(app)) {
             self.shared_used.set(true);
         }
+        if op.is_write() {
+            match self.shared_allowed.get_untracked() {
+                Some(true) => {}
+                Some(false) => return self.reply(run, id, shared_denied()),
+                None => {
+                    let queued = self.shared_waiting.try_update_value(|w| {
+                        (w.len() < MAX_SHARED_IN_FLIGHT as usize)
+                            .then(|| w.push((run, id, link, body)))
+                            .is_some()
+                    });
+                    if queued != Some(true) {
+                        return self.reply(run, id, AppReply::error(&CallError::Busy));
+                    }
+                    self.shared_asking.set(true);
+                    return;
+                }
+            }
+        }
+        self.send_shared(run, id, link, body);
+    }
+
+    /// The person answered whether the app may save shared data (for this page).
+    pub fn answer_shared(self, allow: bool) {
+        self.shared_allowed.set(Some(allow));
+        self.shared_asking.set(false);
+        let waiting = self
+            .shared_waiting
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        for (run, id, link, body) in waiting {
+            if allow {
+                self.send_shared(run, id, link, body);
+            } else {
+                self.reply(run, id, shared_denied());
+            }
+        }
+    }
+
+    fn send_shared(self, run: u64, id: u32, link: String, body: String) {
+        if self.shared_in_flight.get_value() >= MAX_SHARED_IN_FLIGHT {
+            return self.reply(run, id, AppReply::error(&CallError::Busy));
+        }
+        self.shared_in_flight.update_value(|n| *n += 1);
         leptos::task::spawn_local(async move {
             let reply = match browser::post_json(&format!("./api/links/{link}/data"), &body).await {
                 Ok((status, text)) => reply_from_answer(status, &text),
@@ -461,8 +512,16 @@ impl Live {
     }
 }
 
-/// The question about the model, and the meter once it is allowed: drawn by the studio above
-/// the app, never inside it.
+/// What an app hears when the person did not let it save shared data.
+fn shared_denied() -> AppReply {
+    AppReply::Error {
+        code: ErrorCode::Denied,
+        message: "kiln.storage.shared: the person did not allow this app to save data that everyone with this link can see".to_owned(),
+    }
+}
+
+/// The questions about the model and the link's shared data, and the meter once the model is
+/// allowed: drawn by the studio above the app, never inside it.
 #[component]
 pub fn ModelConsent(live: Live) -> impl IntoView {
     let settings = expect_context::<Page>().settings;
@@ -502,6 +561,14 @@ pub fn ModelConsent(live: Live) -> impl IntoView {
                 <button class="secondary small" data-testid="model-allow-session" on:click=move |_| answer(Some(Allow::Session))>"Allow for this session"</button>
                 <button class="secondary small" data-testid="model-allow-always" on:click=move |_| answer(Some(Allow::Always))>"Always allow this app"</button>
                 <button class="secondary small" data-testid="model-deny" on:click=move |_| answer(None)>"Don't allow"</button>
+            </div>
+        </Show>
+        <Show when=move || live.shared_asking.get()>
+            <div class="consent" role="alert" data-testid="shared-consent">
+                <p>"This app wants to save data that everyone with this link can see and change."</p>
+                <p class="muted">"Whatever it saves, including what you type into it, is kept on this server for anyone who opens the link."</p>
+                <button class="send small" data-testid="shared-allow" on:click=move |_| live.answer_shared(true)>"Allow"</button>
+                <button class="secondary small" data-testid="shared-deny" on:click=move |_| live.answer_shared(false)>"Don't allow"</button>
             </div>
         </Show>
         <Show when=move || live.shared_used.get()>

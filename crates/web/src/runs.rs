@@ -146,6 +146,11 @@ impl Runs {
         let Some(r) = self.runnable.get() else {
             self.buffer.update_value(FrameBuffer::clear);
             self.sync_frames();
+            if let Some(old) = self.current_app.get_value() {
+                self.apps.stopped(&old);
+            }
+            self.current_app.set_value(None);
+            self.live.show(None);
             browser::session_remove(RUNNING_KEY);
             return;
         };
