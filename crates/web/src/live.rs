@@ -10,12 +10,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use kiln_core::sandbox::live::shared::{
-    SHARED_CALL_BURST, SHARED_CALLS_PER_MINUTE, SharedOp, reply_from_answer,
-};
+use kiln_core::sandbox::live::shared::{SharedGate, SharedOp, SharedVerdict, reply_from_answer};
 use kiln_core::sandbox::live::{
     Allow, AppCall, AppReply, Ask, CallError, CallStream, DEFAULT_BUDGET_TOKENS, ErrorCode, Gate,
-    ModelGrant, Pace, Verdict, call_line, tokens_spent,
+    ModelGrant, Verdict, call_line, tokens_spent,
 };
 use kiln_core::sandbox::{AppId, Consent, ConsoleLog, LineKind, ToFrame};
 use kiln_core::session::ModelSettings;
@@ -29,10 +27,6 @@ use crate::{browser, state::Page};
 
 /// A call: the run it came from and the app's number for it.
 type Tag = (u64, u32);
-
-/// Requests for shared data on their way to the server at once, from all apps; more are
-/// answered `busy` (the bridge and the runner bound what can arrive at all).
-const MAX_SHARED_IN_FLIGHT: u32 = 8;
 
 /// A model call on the wire.
 struct Flight {
@@ -72,17 +66,14 @@ pub struct Live {
     shown: StoredValue<Option<AppId>>,
     /// The app a short link opened, and the link (see `state::Page::shared_link`).
     shared_link: RwSignal<Option<(AppId, String)>>,
-    shared_in_flight: StoredValue<u32>,
-    shared_pace: StoredValue<Pace>,
+    /// Its calls: pace, in flight, the person's answer, writes waiting (run, call, link, body).
+    shared_gate: StoredValue<SharedGate<(u64, u32, String, String)>>,
     pub asking: RwSignal<Option<Asking>>,
     pub meter: RwSignal<Option<Meter>>,
     /// Whether the app on screen used its link's shared data (the panel says who sees it).
     pub shared_used: RwSignal<bool>,
-    /// The person's answer, for this page, to the app saving data everyone with the link sees:
-    /// it is a way out to other people, so it is asked like the network is.
-    shared_allowed: RwSignal<Option<bool>>,
-    /// Writes waiting for that answer: run, call, link, body.
-    shared_waiting: StoredValue<Vec<(u64, u32, String, String)>>,
+    /// Whether writes wait for the person's answer (saving where everyone with the link
+    /// sees it is a way out, so it is asked like the network is).
     pub shared_asking: RwSignal<bool>,
 }
 
@@ -105,17 +96,10 @@ impl Live {
             flights: StoredValue::new_local(BTreeMap::new()),
             shown: StoredValue::new(None),
             shared_link: page.shared_link,
-            shared_in_flight: StoredValue::new(0),
-            shared_pace: StoredValue::new(Pace::with_rate(
-                SHARED_CALL_BURST,
-                SHARED_CALLS_PER_MINUTE,
-                browser::now_ms(),
-            )),
+            shared_gate: StoredValue::new(SharedGate::new(browser::now_ms())),
             asking: RwSignal::new(None),
             meter: RwSignal::new(None),
             shared_used: RwSignal::new(false),
-            shared_allowed: RwSignal::new(None),
-            shared_waiting: StoredValue::new(Vec::new()),
             shared_asking: RwSignal::new(false),
         }
     }
@@ -208,72 +192,44 @@ impl Live {
         if let Err(e) = op.check() {
             return self.reply(run, id, AppReply::error(&e));
         }
-        if self.shared_in_flight.get_value() >= MAX_SHARED_IN_FLIGHT {
-            return self.reply(run, id, AppReply::error(&CallError::Busy));
-        }
-        let paced = self
-            .shared_pace
-            .try_update_value(|p| p.take(browser::now_ms()));
-        if let Some(Err(wait)) = paced {
-            let e = CallError::RateLimited(wait);
-            return self.reply(
-                run,
-                id,
-                AppReply::Error {
-                    code: e.code(),
-                    message: format!("kiln.storage.shared: too many calls; try again in {wait} ms"),
-                },
-            );
-        }
         let Ok(body) = serde_json::to_string(&op) else {
             return;
         };
         if !self.shared_used.get_untracked() && self.shown.with_value(|s| s.as_ref() == Some(app)) {
             self.shared_used.set(true);
         }
-        if op.is_write() {
-            match self.shared_allowed.get_untracked() {
-                Some(true) => {}
-                Some(false) => return self.reply(run, id, shared_denied()),
-                None => {
-                    let queued = self.shared_waiting.try_update_value(|w| {
-                        (w.len() < MAX_SHARED_IN_FLIGHT as usize)
-                            .then(|| w.push((run, id, link, body)))
-                            .is_some()
-                    });
-                    if queued != Some(true) {
-                        return self.reply(run, id, AppReply::error(&CallError::Busy));
-                    }
-                    self.shared_asking.set(true);
-                    return;
-                }
-            }
+        let verdict = self
+            .shared_gate
+            .try_update_value(|g| g.call((run, id, link, body), &op, browser::now_ms()));
+        match verdict {
+            Some(SharedVerdict::Wait) => self.shared_asking.set(true),
+            Some(other) => self.carry_out(other),
+            None => {}
         }
-        self.send_shared(run, id, link, body);
     }
 
     /// The person answered whether the app may save shared data (for this page).
     pub fn answer_shared(self, allow: bool) {
-        self.shared_allowed.set(Some(allow));
         self.shared_asking.set(false);
-        let waiting = self
-            .shared_waiting
-            .try_update_value(std::mem::take)
+        let verdicts = self
+            .shared_gate
+            .try_update_value(|g| g.answer(allow))
             .unwrap_or_default();
-        for (run, id, link, body) in waiting {
-            if allow {
-                self.send_shared(run, id, link, body);
-            } else {
-                self.reply(run, id, shared_denied());
-            }
+        for verdict in verdicts {
+            self.carry_out(verdict);
         }
     }
 
-    fn send_shared(self, run: u64, id: u32, link: String, body: String) {
-        if self.shared_in_flight.get_value() >= MAX_SHARED_IN_FLIGHT {
-            return self.reply(run, id, AppReply::error(&CallError::Busy));
+    /// Sends a call on shared data to the server, or answers the app why not.
+    fn carry_out(self, verdict: SharedVerdict<(u64, u32, String, String)>) {
+        let ((run, id, link, body), refused) = match verdict {
+            SharedVerdict::Send(tag) => (tag, None),
+            SharedVerdict::Refuse(tag, e) => (tag, Some(e)),
+            SharedVerdict::Wait => return,
+        };
+        if let Some(e) = refused {
+            return self.reply(run, id, AppReply::error(&e));
         }
-        self.shared_in_flight.update_value(|n| *n += 1);
         leptos::task::spawn_local(async move {
             let reply = match browser::post_json(&format!("./api/links/{link}/data"), &body).await {
                 Ok((status, text)) => reply_from_answer(status, &text),
@@ -282,8 +238,7 @@ impl Live {
                     message: format!("kiln.storage.shared: the server could not be reached: {e}"),
                 },
             };
-            self.shared_in_flight
-                .update_value(|n| *n = n.saturating_sub(1));
+            self.shared_gate.update_value(SharedGate::done);
             self.reply(run, id, reply);
         });
     }
@@ -367,6 +322,16 @@ impl Live {
                 .for_each(|g| g.forget(|t| !keep.contains(&t.0)));
         });
         self.abort(|tag, _| !keep.contains(&tag.0), why);
+        let shared_waits = self
+            .shared_gate
+            .try_update_value(|g| {
+                g.forget(|t| !keep.contains(&t.0));
+                g.asking()
+            })
+            .unwrap_or(false);
+        if !shared_waits && self.shared_asking.get_untracked() {
+            self.shared_asking.set(false);
+        }
         self.settle_asking();
         self.refresh();
     }
@@ -509,14 +474,6 @@ impl Live {
             };
             end(spent, outcome);
         });
-    }
-}
-
-/// What an app hears when the person did not let it save shared data.
-fn shared_denied() -> AppReply {
-    AppReply::Error {
-        code: ErrorCode::Denied,
-        message: "kiln.storage.shared: the person did not allow this app to save data that everyone with this link can see".to_owned(),
     }
 }
 

@@ -228,6 +228,14 @@ pub enum CallError {
     /// What the studio cannot do here.
     #[error("{0}")]
     Unavailable(&'static str),
+    /// The person did not let the app save data everyone with its link sees.
+    #[error(
+        "kiln.storage.shared: the person did not allow this app to save data that everyone with this link can see"
+    )]
+    SharedDenied,
+    /// Too many calls on shared data too fast.
+    #[error("kiln.storage.shared: too many calls; try again in {0} ms")]
+    SharedRateLimited(u32),
 }
 
 impl ErrorCode {
@@ -267,9 +275,9 @@ impl CallError {
         match self {
             CallError::Invalid(_) | CallError::BadStorage(_) => ErrorCode::Invalid,
             CallError::TooLarge(_) => ErrorCode::TooLarge,
-            CallError::Denied => ErrorCode::Denied,
+            CallError::Denied | CallError::SharedDenied => ErrorCode::Denied,
             CallError::Budget { .. } => ErrorCode::Budget,
-            CallError::RateLimited(_) => ErrorCode::RateLimited,
+            CallError::RateLimited(_) | CallError::SharedRateLimited(_) => ErrorCode::RateLimited,
             CallError::Busy => ErrorCode::Busy,
             CallError::Cancelled(_) => ErrorCode::Cancelled,
             CallError::Provider(_) => ErrorCode::Provider,

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AppCall, AppReply, CallError, ErrorCode, MAX_KEY_BYTES};
+use super::{AppCall, AppReply, CallError, ErrorCode, MAX_KEY_BYTES, Pace};
 
 /// The most one link's shared data may take, in bytes of keys and values.
 pub const SHARED_QUOTA_BYTES: usize = 1024 * 1024;
@@ -26,6 +26,10 @@ pub const SHARED_WRITES_PER_MINUTE: u32 = 120;
 /// does not use up the person's requests to the server (their model calls through it).
 pub const SHARED_CALL_BURST: u32 = 20;
 pub const SHARED_CALLS_PER_MINUTE: u32 = 60;
+
+/// Calls on shared data on their way to the server at once from one studio page, and writes
+/// waiting for the person's answer; more are answered `busy`.
+pub const MAX_SHARED_IN_FLIGHT: usize = 8;
 
 /// The most keys one `list` answers.
 pub const MAX_SHARED_KEYS_LISTED: usize = 1_000;
@@ -108,6 +112,98 @@ impl SharedOp {
     }
 }
 
+/// What happens to a call on shared data now; the call's tag comes back with it, unless it
+/// waits in the gate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SharedVerdict<T> {
+    /// Send it to the server (it is counted in flight until [`SharedGate::done`]).
+    Send(T),
+    /// A write, waiting (in the gate) for the person's answer.
+    Wait,
+    /// Answer the app with this failure.
+    Refuse(T, CallError),
+}
+
+/// One studio page's calls on its short link's shared data: the pace, the calls in flight, and
+/// the person's answer to the app saving there (a way out to everyone with the link, so it is
+/// asked like the network: the first write waits for it; reads never do). Writes waiting are
+/// tagged by the caller.
+#[derive(Debug, Clone)]
+pub struct SharedGate<T> {
+    pace: Pace,
+    in_flight: usize,
+    allowed: Option<bool>,
+    waiting: Vec<T>,
+}
+
+impl<T> SharedGate<T> {
+    pub fn new(now_ms: f64) -> Self {
+        Self {
+            pace: Pace::with_rate(SHARED_CALL_BURST, SHARED_CALLS_PER_MINUTE, now_ms),
+            in_flight: 0,
+            allowed: None,
+            waiting: Vec::new(),
+        }
+    }
+
+    /// What to do with `op`, tagged `tag`.
+    pub fn call(&mut self, tag: T, op: &SharedOp, now_ms: f64) -> SharedVerdict<T> {
+        if self.in_flight >= MAX_SHARED_IN_FLIGHT {
+            return SharedVerdict::Refuse(tag, CallError::Busy);
+        }
+        if let Err(wait) = self.pace.take(now_ms) {
+            return SharedVerdict::Refuse(tag, CallError::SharedRateLimited(wait));
+        }
+        match (op.is_write(), self.allowed) {
+            (true, Some(false)) => SharedVerdict::Refuse(tag, CallError::SharedDenied),
+            (true, None) if self.waiting.len() >= MAX_SHARED_IN_FLIGHT => {
+                SharedVerdict::Refuse(tag, CallError::Busy)
+            }
+            (true, None) => {
+                self.waiting.push(tag);
+                SharedVerdict::Wait
+            }
+            _ => {
+                self.in_flight += 1;
+                SharedVerdict::Send(tag)
+            }
+        }
+    }
+
+    /// The person answered; what to do with each waiting write now.
+    pub fn answer(&mut self, allow: bool) -> Vec<SharedVerdict<T>> {
+        self.allowed = Some(allow);
+        std::mem::take(&mut self.waiting)
+            .into_iter()
+            .map(|tag| {
+                if !allow {
+                    SharedVerdict::Refuse(tag, CallError::SharedDenied)
+                } else if self.in_flight >= MAX_SHARED_IN_FLIGHT {
+                    SharedVerdict::Refuse(tag, CallError::Busy)
+                } else {
+                    self.in_flight += 1;
+                    SharedVerdict::Send(tag)
+                }
+            })
+            .collect()
+    }
+
+    /// A sent call was answered.
+    pub fn done(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    /// Drops the waiting writes `gone` says are gone (their frame went away).
+    pub fn forget(&mut self, gone: impl Fn(&T) -> bool) {
+        self.waiting.retain(|t| !gone(t));
+    }
+
+    /// Whether writes wait for the person's answer.
+    pub fn asking(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+}
+
 /// What the server answered (`status`, JSON `body`), as the app's reply: the value on
 /// success, else the error with its code.
 pub fn reply_from_answer(status: u16, body: &str) -> AppReply {
@@ -168,6 +264,62 @@ mod tests {
         assert!(
             serde_json::from_str::<SharedOp>(r#"{"op":"set","key":"k","value":"v","link":"x"}"#)
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn the_first_write_waits_for_the_person_reads_never_do_and_all_are_bounded() {
+        let get = SharedOp::Get { key: "k".into() };
+        let set = SharedOp::Set {
+            key: "k".into(),
+            value: "v".into(),
+        };
+        let mut g: SharedGate<u32> = SharedGate::new(0.0);
+        assert_eq!(g.call(1, &get, 0.0), SharedVerdict::Send(1));
+        assert_eq!(g.call(2, &set, 0.0), SharedVerdict::Wait);
+        assert_eq!(g.call(3, &set, 0.0), SharedVerdict::Wait);
+        assert!(g.asking());
+        // A write whose frame went away no longer waits.
+        g.forget(|t| *t == 3);
+        assert_eq!(g.answer(true), [SharedVerdict::Send(2)]);
+        assert!(!g.asking());
+        assert_eq!(g.call(4, &set, 0.0), SharedVerdict::Send(4));
+        // Refused: later writes are refused at once, reads still go.
+        let mut no: SharedGate<u32> = SharedGate::new(0.0);
+        assert_eq!(no.call(1, &set, 0.0), SharedVerdict::Wait);
+        assert_eq!(
+            no.answer(false),
+            [SharedVerdict::Refuse(1, CallError::SharedDenied)]
+        );
+        assert_eq!(
+            no.call(2, &set, 0.0),
+            SharedVerdict::Refuse(2, CallError::SharedDenied)
+        );
+        assert_eq!(no.call(3, &get, 0.0), SharedVerdict::Send(3));
+        // In flight, then the pace.
+        let mut busy: SharedGate<u32> = SharedGate::new(0.0);
+        for i in 0..MAX_SHARED_IN_FLIGHT as u32 {
+            assert_eq!(busy.call(i, &get, 0.0), SharedVerdict::Send(i));
+        }
+        assert_eq!(
+            busy.call(99, &get, 0.0),
+            SharedVerdict::Refuse(99, CallError::Busy)
+        );
+        let mut paced: SharedGate<u32> = SharedGate::new(0.0);
+        let mut refused = None;
+        for i in 0..=SHARED_CALL_BURST {
+            paced.done();
+            if let SharedVerdict::Refuse(_, e) = paced.call(i, &get, 0.0) {
+                refused = Some((i, e));
+                break;
+            }
+        }
+        let (at, e) = refused.unwrap();
+        assert_eq!(at, SHARED_CALL_BURST);
+        assert_eq!(e.code(), ErrorCode::RateLimited);
+        assert!(
+            e.to_string()
+                .starts_with("kiln.storage.shared: too many calls")
         );
     }
 
