@@ -50,6 +50,34 @@ async fn done(request: &IdbRequest) -> Result<JsValue, String> {
     })
 }
 
+/// Waits until the transaction of a write request has committed. A request's success is not
+/// enough: a page that reloads before the commit loses the write, so a write is reported done
+/// (and the page shows it done) only once a reload would find it.
+async fn committed(request: &IdbRequest) -> Result<(), String> {
+    let Some(tx) = request.transaction() else {
+        return done(request).await.map(|_| ());
+    };
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        let ok = Closure::once_into_js(move |_: web_sys::Event| {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let t = tx.clone();
+        let failed = Closure::once_into_js(move |_: web_sys::Event| {
+            let why = t
+                .error()
+                .map_or_else(|| "the write was aborted".to_owned(), |e| e.message());
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&why));
+        });
+        tx.set_oncomplete(Some(ok.unchecked_ref()));
+        // A failed request aborts its transaction: `abort` comes after any `error`, once.
+        tx.set_onabort(Some(failed.unchecked_ref()));
+    });
+    JsFuture::from(promise).await.map(|_| ()).map_err(|e| {
+        e.as_string()
+            .unwrap_or_else(|| "IndexedDB failed".to_owned())
+    })
+}
+
 /// Opens (creating on first use) the studio's database.
 pub async fn open() -> Result<IdbDatabase, String> {
     let factory = web_sys::window()
@@ -93,7 +121,7 @@ pub async fn put(db: &IdbDatabase, name: &str, id: &str, record: &str) -> Result
     let request = store(db, name, IdbTransactionMode::Readwrite)?
         .put_with_key(&JsValue::from_str(record), &JsValue::from_str(id))
         .map_err(|_| "IndexedDB refused to save".to_owned())?;
-    done(&request).await.map(|_| ())
+    committed(&request).await
 }
 
 /// Removes the record under `id` from the store `name`.
@@ -101,7 +129,7 @@ pub async fn delete(db: &IdbDatabase, name: &str, id: &str) -> Result<(), String
     let request = store(db, name, IdbTransactionMode::Readwrite)?
         .delete(&JsValue::from_str(id))
         .map_err(|_| "IndexedDB refused to delete".to_owned())?;
-    done(&request).await.map(|_| ())
+    committed(&request).await
 }
 
 /// The record under `id` in the store `name`, if there is one.

@@ -189,15 +189,19 @@ impl Saved {
     /// Deletes conversation `id` (not the open one: the page closes that first) and what its
     /// apps kept.
     pub fn delete(&self, id: String, apps: Apps) {
-        self.summaries.update(|s| s.retain(|s| s.id != id));
         apps.forget_conversation(&id);
         let Some(store) = self.store() else {
-            return;
+            return self.summaries.update(|s| s.retain(|s| s.id != id));
         };
-        let message = self.message;
+        let (message, summaries) = (self.message, self.summaries);
         leptos::task::spawn_local(async move {
+            // Gone from the list once it is gone from the store: a reload right after cannot
+            // bring it back.
             match idb::delete(&store, idb::CONVERSATIONS, &id).await {
-                Ok(()) => message.set("Deleted.".to_owned()),
+                Ok(()) => {
+                    summaries.update(|s| s.retain(|s| s.id != id));
+                    message.set("Deleted.".to_owned());
+                }
                 Err(e) => message.set(format!("Could not delete: {e}.")),
             }
         });
