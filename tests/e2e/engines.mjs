@@ -56,10 +56,50 @@ async function freePort() {
  * methods below (all async), whatever the engine.
  */
 export async function launchEngine(engine) {
-  if (engine === 'chromium') return chromiumEngine();
-  if (engine === 'firefox') return firefoxEngine();
-  if (engine === 'webkit') return webkitEngine();
-  throw new Error(`unknown engine ${engine}`);
+  const start = { chromium: chromiumEngine, firefox: firefoxEngine, webkit: webkitEngine }[engine];
+  if (!start) throw new Error(`unknown engine ${engine}`);
+  const started = await deadline(`${engine}: launch`, start(), LAUNCH_MS);
+  return {
+    name: started.name,
+    newPage: async (viewport) =>
+      withDeadlines(engine, await deadline(`${engine}: new page`, started.newPage(viewport), CALL_MS)),
+    async close() {
+      try {
+        await deadline(`${engine}: close`, started.close(), CLOSE_MS);
+      } catch (err) {
+        // A browser that does not close is killed, or its processes outlive the test file.
+        console.log(`# ${err.message}; killed`);
+        started.kill?.();
+      }
+    },
+  };
+}
+
+// A hung browser fails the test that was waiting on it, by name and within minutes, instead
+// of holding the whole run until CI's limit (no driver below bounds every call on its own).
+const LAUNCH_MS = 120_000;
+const CALL_MS = 90_000;
+const CLOSE_MS = 30_000;
+
+/** `promise`, or an error naming `what` once `ms` have passed without an answer. */
+function deadline(what, promise, ms) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([Promise.resolve(promise).finally(() => clearTimeout(timer)), late]);
+}
+
+/** The page with every method bounded by a deadline (closing by a shorter one). */
+function withDeadlines(engine, page) {
+  return new Proxy(page, {
+    get(target, key) {
+      const value = target[key];
+      if (typeof value !== 'function') return value;
+      const ms = key === 'close' ? CLOSE_MS : CALL_MS;
+      return (...args) => deadline(`${engine}: page.${String(key)}()`, value.apply(target, args), ms);
+    },
+  });
 }
 
 // ---- Chromium: playwright-core ----------------------------------------------------------
@@ -260,6 +300,7 @@ async function firefoxEngine() {
       await browser.close().catch(() => {});
       try { process.kill(-child.pid, 'SIGTERM'); } catch (_) {}
     },
+    kill() { try { process.kill(-child.pid, 'SIGKILL'); } catch (_) {} },
   };
 }
 
@@ -379,6 +420,7 @@ async function webkitEngine() {
       for (const d of sessions) await d.quit().catch(() => {});
       try { process.kill(-server.pid, 'SIGTERM'); } catch (_) {}
     },
+    kill() { try { process.kill(-server.pid, 'SIGKILL'); } catch (_) {} },
   };
 }
 
