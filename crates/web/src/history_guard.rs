@@ -3,14 +3,16 @@
 //! The bridge gives each app a history of its own, but a frame the app creates itself runs
 //! without the bridge, and in Firefox its `history.back()` walks the whole tab's history: back
 //! past the studio, to the page before it (measured in Firefox 153; Chromium and WebKit keep
-//! it to the frame). So the studio keeps one entry of its own on top of the page's, and when a
-//! traversal that the person did not start (the Navigation API's `userInitiated`) lands on the
-//! entry below it, steps forward again. The person's own Back still leaves in one press: the
-//! studio finishes the traversal they started. Browsers without the Navigation API (WebKit)
+//! it to the frame). So the studio keeps a few entries of its own on top of the page's, and
+//! when a traversal that the person did not start (the Navigation API's `userInitiated`) lands
+//! on one below the top, goes back to the top. Several, not one: a frame that calls `back()`
+//! then `go(-2)` would otherwise reach the page before the studio while the first step is being
+//! undone. The person's own Back still leaves in one press: the studio finishes the traversal
+//! they started, to the page before its entries. Browsers without the Navigation API (WebKit)
 //! are left as they are; there a frame's `back()` stays within the frame anyway.
 
 use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::JsValue;
+use wasm_bindgen::prelude::{Closure, JsValue};
 
 const GUARD: &str = "kilnGuard";
 
@@ -29,7 +31,36 @@ fn guard_state() -> JsValue {
     o.into()
 }
 
-/// Puts the guard entry in place and watches traversals, for the page's lifetime.
+/// How many entries the studio keeps on top of its page's own.
+const GUARDS: u32 = 4;
+
+/// The studio's own entries in the tab's history: the lowest index, the highest, and the
+/// highest's key.
+fn studio_span(navigation: &JsValue) -> Option<(f64, f64, JsValue)> {
+    let entries = js_sys::Reflect::get(navigation, &"entries".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?
+        .call0(navigation)
+        .ok()?;
+    let mut span: Option<(f64, f64, JsValue)> = None;
+    for e in js_sys::Array::from(&entries).iter() {
+        let Some(i) = get(&e, "index").as_f64() else {
+            continue;
+        };
+        if get(&e, "sameDocument").as_bool() != Some(true) {
+            continue;
+        }
+        span = Some(match span {
+            Some((lo, hi, key)) if i <= hi => (lo.min(i), hi, key),
+            Some((lo, _, _)) => (lo.min(i), i, get(&e, "key")),
+            None => (i, i, get(&e, "key")),
+        });
+    }
+    span
+}
+
+/// Puts the guard entries in place and watches traversals, for the page's lifetime.
 pub fn install() {
     let Some(window) = web_sys::window() else {
         return;
@@ -42,7 +73,9 @@ pub fn install() {
         return;
     };
     if !history.state().is_ok_and(|s| is_guard(&s)) {
-        let _ = history.push_state(&guard_state(), "");
+        for _ in 0..GUARDS {
+            let _ = history.push_state(&guard_state(), "");
+        }
     }
     let on_navigate = gloo_events::EventListener::new(&target, "navigate", move |e| {
         let event: &JsValue = e.as_ref();
@@ -50,21 +83,41 @@ pub fn install() {
             return;
         }
         let destination = get(event, "destination");
-        let same_document = get(&destination, "sameDocument").as_bool() == Some(true);
-        let to_guard = js_sys::Reflect::get(&destination, &"getState".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-            .and_then(|f| f.call0(&destination).ok())
-            .is_some_and(|s| is_guard(&s));
-        if !same_document || to_guard {
+        if get(&destination, "sameDocument").as_bool() != Some(true) {
             return;
         }
+        let Some((base, top, top_key)) = studio_span(&navigation) else {
+            return;
+        };
+        let to = get(&destination, "index").as_f64().unwrap_or(top);
         let person = get(event, "userInitiated").as_bool() == Some(true);
-        // After this traversal has landed: forward again (a frame's doing), or on back (the
-        // person's, who asked to leave).
+        // On the top already: the studio's own step, or the person's Forward.
+        if to >= top || (person && base < 1.0) {
+            return;
+        }
+        let navigation = navigation.clone();
+        // After this traversal has landed: back to the top (a frame's doing), or on to the
+        // page before the studio (the person's Back, who asked to leave).
         gloo_timers::callback::Timeout::new(0, move || {
-            if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
-                let _ = if person { h.back() } else { h.forward() };
+            if person {
+                if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let _ = h.go_with_delta((base - 1.0 - to) as i32);
+                }
+            } else if let Ok(f) = js_sys::Reflect::get(&navigation, &"traverseTo".into())
+                .and_then(|f| f.dyn_into::<js_sys::Function>())
+            {
+                // By key, not by a count of steps: frames' entries sit between the studio's.
+                if let Ok(result) = f.call1(&navigation, &top_key) {
+                    // Another traversal may cut this one short; that is not the page's error.
+                    for step in ["committed", "finished"] {
+                        if let Ok(p) = get(&result, step).dyn_into::<js_sys::Promise>() {
+                            let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+                            let _ = p.catch(&ignore);
+                            ignore.forget();
+                        }
+                    }
+                }
             }
         })
         .forget();
