@@ -62,7 +62,7 @@ export async function launchEngine(engine) {
   return {
     name: started.name,
     newPage: async (viewport) =>
-      withDeadlines(engine, await deadline(`${engine}: new page`, started.newPage(viewport), CALL_MS)),
+      withDeadlines(engine, await deadline(`${engine}: new page`, started.newPage(viewport), NEW_PAGE_MS)),
     async close() {
       try {
         await deadline(`${engine}: close`, started.close(), CLOSE_MS);
@@ -79,6 +79,8 @@ export async function launchEngine(engine) {
 // of holding the whole run until CI's limit (no driver below bounds every call on its own).
 const LAUNCH_MS = 120_000;
 const CALL_MS = 90_000;
+// Long enough for WebKit's one restart of its driver (below).
+const NEW_PAGE_MS = 150_000;
 const CLOSE_MS = 30_000;
 
 /** `promise`, or an error naming `what` once `ms` have passed without an answer. */
@@ -306,16 +308,17 @@ async function firefoxEngine() {
 
 // ---- WebKitGTK: WebKitWebDriver + MiniBrowser under Xvfb, selenium-webdriver ----------
 
-async function webkitEngine() {
-  const { Builder, By } = await import('selenium-webdriver');
+const SESSION_MS = 45_000;
+
+/** Starts `WebKitWebDriver` under Xvfb on a free port, once it accepts connections. */
+async function startWebKitDriver() {
   const port = await freePort();
-  const server = spawn('xvfb-run', ['-a', 'WebKitWebDriver', `--port=${port}`], {
+  const child = spawn('xvfb-run', ['-a', 'WebKitWebDriver', `--port=${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
   let stderr = '';
-  server.stderr.on('data', (d) => { stderr += d; });
-  // Ready once it accepts connections.
+  child.stderr.on('data', (d) => { stderr += d; });
   for (let i = 0; ; i += 1) {
     const up = await new Promise((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
@@ -325,16 +328,40 @@ async function webkitEngine() {
     if (i > 100) throw new Error(`WebKitWebDriver did not start: ${stderr}`);
     await sleep(100);
   }
+  const signal = (sig) => { try { process.kill(-child.pid, sig); } catch (_) {} };
+  return { port, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}
+
+async function webkitEngine() {
+  const { Builder, By } = await import('selenium-webdriver');
+  let server = await startWebKitDriver();
   const binary = miniBrowser();
   const sessions = new Set();
+  /** A new WebDriver session (a fresh MiniBrowser). WebKitWebDriver has been seen never to
+   * answer a new-session request (once in a full run): then it is restarted and asked again. */
+  async function newSession() {
+    for (let attempt = 1; ; attempt += 1) {
+      const build = new Builder().usingServer(`http://127.0.0.1:${server.port}`).withCapabilities({
+        browserName: 'MiniBrowser',
+        'webkitgtk:browserOptions': { binary, args: ['--automation'] },
+      }).build();
+      try {
+        return await deadline('webkit: a new session', build, SESSION_MS);
+      } catch (err) {
+        if (attempt >= 2) throw err;
+        console.log(`# ${err.message}; restarting WebKitWebDriver`);
+        build.then((d) => d.quit()).catch(() => {});
+        server.kill();
+        sessions.clear();
+        server = await startWebKitDriver();
+      }
+    }
+  }
   return {
     name: 'webkit',
     async newPage(viewport) {
       // A session is a fresh MiniBrowser with an ephemeral profile.
-      const driver = await new Builder().usingServer(`http://127.0.0.1:${port}`).withCapabilities({
-        browserName: 'MiniBrowser',
-        'webkitgtk:browserOptions': { binary, args: ['--automation'] },
-      }).build();
+      const driver = await newSession();
       sessions.add(driver);
       await driver.manage().window().setRect({ width: viewport.width, height: viewport.height + 80 }).catch(() => {});
       await driver.manage().setTimeouts({ script: 30_000, pageLoad: 30_000 });
@@ -418,9 +445,9 @@ async function webkitEngine() {
     },
     async close() {
       for (const d of sessions) await d.quit().catch(() => {});
-      try { process.kill(-server.pid, 'SIGTERM'); } catch (_) {}
+      server.stop();
     },
-    kill() { try { process.kill(-server.pid, 'SIGKILL'); } catch (_) {} },
+    kill() { server.kill(); },
   };
 }
 
