@@ -32,7 +32,7 @@ pub struct ServerSection {
     pub sandbox_port: Option<u16>,
     /// The sandbox's public address behind a reverse proxy (`https://sandbox.example.org/`).
     pub sandbox_url: Option<String>,
-    /// The short-link database file.
+    /// The short-link database: a SQLite file, or a `postgres://` URL.
     pub database: Option<PathBuf>,
     /// Whether to offer short links at all.
     pub short_links: Option<bool>,

@@ -13,6 +13,7 @@ use kiln_core::sandbox::{self, SandboxConfig};
 use kiln_core::share::{Opening, ShareError};
 
 use super::{AppState, host};
+use crate::links::StoreError;
 
 /// The wasmtime host behind `POST /api/run`, and how many programs may run at once.
 pub(super) struct Runner {
@@ -137,9 +138,7 @@ pub(super) async fn create_link(State(st): State<AppState>, body: axum::body::By
             Some(Err(e)) => return Err(LinkRefusal::Bad(e.to_string())),
             None => return Err(LinkRefusal::Bad(ShareError::Truncated.to_string())),
         }
-        links
-            .put(&payload)
-            .map_err(|e| LinkRefusal::Store(e.to_string()))
+        links.put(&payload).map_err(LinkRefusal::Store)
     })
     .await;
     match stored {
@@ -153,10 +152,7 @@ pub(super) async fn create_link(State(st): State<AppState>, body: axum::body::By
         Ok(Err(LinkRefusal::Bad(why))) => api_error(StatusCode::BAD_REQUEST, &why),
         Ok(Err(LinkRefusal::Store(e))) => {
             tracing::error!(error = %e, "storing a short link");
-            api_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "could not store the link",
-            )
+            store_failed(&e, "could not store the link")
         }
         Err(_) => api_error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -170,7 +166,7 @@ enum LinkRefusal {
     /// Not a share link, or one that costs too much to check: the client's to fix.
     Bad(String),
     /// The store failed: the server's.
-    Store(String),
+    Store(StoreError),
 }
 
 /// `POST /api/run` with a [`deploy::RunRequest`]: runs it in the wasmtime host under
@@ -193,9 +189,10 @@ pub(super) async fn run_program(State(st): State<AppState>, body: axum::body::By
         );
     };
     let Ok(Ok(permit)) = tokio::time::timeout(RUN_QUEUE_WAIT, runner.slots.acquire()).await else {
-        return api_error(
-            StatusCode::SERVICE_UNAVAILABLE,
+        // Busy, not broken: a client (or a proxy) may try again after a run's time limit.
+        return super::limits::too_many(
             "every run slot is busy; try again in a moment",
+            RUN_LIMITS.timeout.as_secs().max(1),
         );
     };
     let host_runner = Arc::clone(&runner);
@@ -268,11 +265,18 @@ pub(super) async fn open_link(State(st): State<AppState>, Path(id): Path<String>
             .into_response(),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "reading a short link");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "could not read the link\n",
-            )
-                .into_response()
+            let mut r = store_failed(&e, "could not read the link");
+            // A page for a person, not a JSON answer.
+            *r.body_mut() = axum::body::Body::from(if e.is_unavailable() {
+                "The link database cannot be reached just now; try again in a moment.\n"
+            } else {
+                "could not read the link\n"
+            });
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            r
         }
         Err(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -308,7 +312,7 @@ pub(super) async fn link_data(
         return api_error(StatusCode::BAD_REQUEST, &e.to_string());
     }
     if op.is_write()
-        && let Some(wait) = st.shared_writes.check(id.clone())
+        && let Some(wait) = st.shared_writes.check(id.clone()).await
     {
         return super::limits::too_many(
             &format!("too many writes to this link's shared data; try again in {wait} s"),
@@ -329,14 +333,65 @@ pub(super) async fn link_data(
         ),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "shared link data");
-            api_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the shared data could not be read or written",
-            )
+            let mut r = store_failed(&e, "the shared data could not be read or written");
+            // The studio reports any failure here as `unavailable`: keep it a 503.
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            r
         }
         Err(_) => api_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the shared data could not be read or written",
         ),
+    }
+}
+
+/// How long a client waits before trying the database again.
+const STORE_RETRY_AFTER_S: u64 = 5;
+
+/// The answer when the link store failed: 507 when its disk is full, 503 with `Retry-After`
+/// when the database is away (it comes back by itself), 500 otherwise.
+fn store_failed(e: &StoreError, what: &str) -> Response {
+    if e.is_disk_full() {
+        return api_error(
+            StatusCode::INSUFFICIENT_STORAGE,
+            &format!("{what}: the server's disk is full (nothing was lost; nothing new is kept)"),
+        );
+    }
+    if e.is_unavailable() {
+        let mut r = api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("{what}: the link database cannot be reached; try again in a moment"),
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(STORE_RETRY_AFTER_S));
+        r
+    } else {
+        api_error(StatusCode::INTERNAL_SERVER_ERROR, what)
+    }
+}
+
+/// `GET /readyz`: whether this instance should get requests. 503 while it shuts down, or while
+/// its link database cannot be reached; `/healthz` says only that the process answers.
+pub(super) async fn ready(State(st): State<AppState>) -> Response {
+    if st.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "stopping\n").into_response();
+    }
+    let Some(links) = st.links else {
+        return (StatusCode::OK, "ready\n").into_response();
+    };
+    match tokio::task::spawn_blocking(move || links.ready()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready\n").into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready");
+            let mut r = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the link database cannot be reached\n",
+            )
+                .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(STORE_RETRY_AFTER_S));
+            r
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response(),
     }
 }

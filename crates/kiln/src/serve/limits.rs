@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -12,6 +12,7 @@ use axum::response::Response;
 
 use super::AppState;
 use super::api::api_error;
+use crate::links::Links;
 
 /// Requests per key (a client address; a short link's shared data) per minute, in fixed
 /// one-minute windows.
@@ -55,13 +56,58 @@ impl<K: std::hash::Hash + Eq> RateLimiter<K> {
     }
 }
 
+/// A limit per key per minute. On a store several instances share (PostgreSQL) it is counted
+/// there, in wall-clock minutes, so it holds across instances; otherwise, or while that
+/// database cannot be reached, in this process's memory.
+pub(super) struct Limiter {
+    /// What the keys are, in the shared count's bucket names (`ip`, `link`).
+    kind: &'static str,
+    local: RateLimiter<String>,
+    shared: Option<Arc<dyn Links>>,
+}
+
+impl Limiter {
+    pub(super) fn new(kind: &'static str, per_minute: u32, links: Option<&Arc<dyn Links>>) -> Self {
+        Self {
+            kind,
+            local: RateLimiter::new(per_minute),
+            shared: links.filter(|l| l.counts_shared()).cloned(),
+        }
+    }
+
+    /// `None` if allowed, else the seconds until the window resets.
+    pub(super) async fn check(&self, key: String) -> Option<u64> {
+        if self.local.per_minute == 0 {
+            return None;
+        }
+        if let Some(store) = &self.shared {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let minute = i64::try_from(now / 60).unwrap_or(i64::MAX);
+            let bucket = format!("{}:{key}", self.kind);
+            let store = Arc::clone(store);
+            match tokio::task::spawn_blocking(move || store.count(&bucket, minute)).await {
+                Ok(Ok(Some(n))) => return (n > self.local.per_minute).then(|| 60 - now % 60),
+                Ok(Ok(None)) => {}
+                // A limit that cannot be shared still holds here.
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "rate limit counted in this instance only");
+                }
+                Err(_) => {}
+            }
+        }
+        self.local.check(key)
+    }
+}
+
 pub(super) async fn rate_limit(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
     next: Next,
 ) -> Response {
-    if let Some(wait) = st.limiter.check(peer.ip()) {
+    if let Some(wait) = st.limiter.check(peer.ip().to_string()).await {
         tracing::warn!(client = %peer.ip(), "rate limited");
         return too_many(
             &format!("too many requests from this address; try again in {wait} s"),

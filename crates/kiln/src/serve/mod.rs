@@ -33,11 +33,11 @@ use tokio::net::TcpListener;
 use crate::assets;
 use crate::config::{self, FileConfig, LogFormat, ServerProvider};
 use crate::http_client;
-use crate::links::{Links, SqliteLinks};
+use crate::links::Links;
 
 use self::api::{Runner, client_config, create_link, link_data, open_link, run_program};
 use self::bundle::studio_asset;
-use self::limits::{RateLimiter, log_request, rate_limit, same_origin_only};
+use self::limits::{Limiter, log_request, rate_limit, same_origin_only};
 use self::proxy::proxy;
 use self::sandbox::{runner_page, sandbox_asset};
 
@@ -62,8 +62,9 @@ pub struct Options {
     /// e.g. https://sandbox.kiln.example.org/ [default: this host's name at --sandbox-port].
     #[arg(long, env = "KILN_SANDBOX_URL")]
     sandbox_url: Option<String>,
-    /// The short-link database file [default: $XDG_DATA_HOME/kiln/links.db, or
-    /// ~/.local/share/kiln/links.db].
+    /// The short-link database: a SQLite file, or a PostgreSQL URL (postgres://user@host/db)
+    /// that several servers share [default: KILN_DATABASE_URL, else
+    /// $XDG_DATA_HOME/kiln/links.db, or ~/.local/share/kiln/links.db].
     #[arg(long, env = "KILN_DATABASE")]
     database: Option<PathBuf>,
     /// Do not offer short links (no database is opened).
@@ -104,6 +105,7 @@ struct Settings {
     sandbox_port: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sandbox_url: Option<String>,
+    #[serde(serialize_with = "shown_database")]
     database: Option<PathBuf>,
     max_request_bytes: usize,
     requests_per_minute: u32,
@@ -167,6 +169,7 @@ fn settings(opts: &Options) -> Result<(Settings, Vec<ServerProvider>)> {
         database: short_links.then(|| {
             opts.database
                 .clone()
+                .or_else(crate::links::database_url)
                 .or_else(|| server.database.clone())
                 .unwrap_or_else(config::default_database)
         }),
@@ -250,10 +253,14 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         .iter()
         .map(|o| Origin::parse(o).map_err(|e| anyhow!("--public-origin: {e}")))
         .collect::<Result<Vec<_>>>()?;
-    let links: Option<Arc<dyn Links>> = match &settings.database {
-        Some(path) => Some(Arc::new(
-            SqliteLinks::open(path).context("short links (turn them off with --no-short-links)")?,
-        )),
+    let links: Option<Arc<dyn Links>> = match settings.database.clone() {
+        // PostgreSQL's client blocks: not on the executor.
+        Some(path) => Some(
+            tokio::task::spawn_blocking(move || crate::links::open(&path))
+                .await
+                .context("opening the link database")?
+                .context("short links (turn them off with --no-short-links)")?,
+        ),
         None => None,
     };
     let app_listener = bind(
@@ -299,6 +306,17 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         "serving"
     );
 
+    // Counted in the database when several instances share it (PostgreSQL).
+    let limiter = Arc::new(Limiter::new(
+        "ip",
+        settings.requests_per_minute,
+        links.as_ref(),
+    ));
+    let shared_writes = Arc::new(Limiter::new(
+        "link",
+        kiln_core::sandbox::live::shared::SHARED_WRITES_PER_MINUTE,
+        links.as_ref(),
+    ));
     let state = AppState {
         sandbox_port: sandbox_addr.port(),
         public_sandbox: public_sandbox.clone().map(Arc::new),
@@ -306,7 +324,7 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         providers: Arc::new(providers),
         links,
         client: Arc::new(http_client::Client::new()),
-        limiter: Arc::new(RateLimiter::new(settings.requests_per_minute)),
+        limiter,
         public_origins: Arc::new(public_origins),
         runner: if settings.run {
             Some(Arc::new(Runner::new()?))
@@ -314,10 +332,10 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
             None
         },
         link_checks: Arc::new(tokio::sync::Semaphore::new(LINK_CHECKS)),
-        shared_writes: Arc::new(RateLimiter::new(
-            kiln_core::sandbox::live::shared::SHARED_WRITES_PER_MINUTE,
-        )),
+        shared_writes,
+        stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
     };
+    let stopping = Arc::clone(&state.stopping);
     // Compile the language runtimes now (or load them from the module cache), not on the first
     // person's Run.
     if let Some(runner) = state.runner.clone() {
@@ -338,6 +356,7 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         ));
     let app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(api::ready))
         .route("/config.json", get(client_config))
         .route("/s/{id}", get(open_link))
         .merge(api)
@@ -363,6 +382,8 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
     let sandbox = axum::serve(sandbox_listener, sandbox_app).with_graceful_shutdown(wait(stop_rx));
     let signal = async move {
         shutdown_signal().await;
+        // A proxy that asks /readyz sends no new requests here while the open ones finish.
+        stopping.store(true, std::sync::atomic::Ordering::Relaxed);
         tracing::info!("shutting down: finishing open requests");
         let _ = stop_tx.send(());
     };
@@ -382,7 +403,7 @@ struct AppState {
     providers: Arc<Vec<ServerProvider>>,
     links: Option<Arc<dyn Links>>,
     client: Arc<http_client::Client>,
-    limiter: Arc<RateLimiter>,
+    limiter: Arc<Limiter>,
     /// `--public-origin`: origins of the studio page beyond the one `Host` names.
     public_origins: Arc<Vec<Origin>>,
     runner: Option<Arc<Runner>>,
@@ -390,7 +411,17 @@ struct AppState {
     /// must not hold up the executor (`/healthz`, streams, the page).
     link_checks: Arc<tokio::sync::Semaphore>,
     /// Writes to each short link's shared data (`kiln.storage.shared`), from everyone together.
-    shared_writes: Arc<RateLimiter<String>>,
+    shared_writes: Arc<Limiter>,
+    /// Set once a shutdown began: `/readyz` says so while open requests finish.
+    stopping: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// `--print-config` and the log show a PostgreSQL URL without its password.
+fn shown_database<S: serde::Serializer>(db: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    match db {
+        Some(path) => s.serialize_str(&crate::links::Location::parse(path).shown()),
+        None => s.serialize_none(),
+    }
 }
 
 fn host(headers: &HeaderMap) -> &str {

@@ -1,14 +1,13 @@
 //! Self-hosting from the command line: `kiln serve` configuration and its mistakes, short links
 //! over HTTP, `kiln links`, and `kiln build`'s static site.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub(crate) use crate::serving::{link_body, request, request_with};
 use crate::{Server, kiln, repo, run, start_server, text};
 
-fn temp(name: &str) -> PathBuf {
+pub(crate) fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kiln-deploy-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -103,7 +102,7 @@ fn print_config_layers_file_environment_and_flags_without_secrets() {
     assert!(!shown.contains("sk-very-secret"), "{shown}");
 }
 
-fn serve(db: &std::path::Path) -> Server {
+pub(crate) fn serve(db: &std::path::Path) -> Server {
     serve_with(db, &[])
 }
 
@@ -112,40 +111,6 @@ fn serve_with(db: &std::path::Path, extra: &[&str]) -> Server {
     let mut args = vec!["--database", db, "--requests-per-minute", "0"];
     args.extend_from_slice(extra);
     start_server(&args)
-}
-
-fn request(addr: &str, method: &str, path: &str, body: &str) -> (String, String) {
-    // What the studio page sends: a JSON body from its own origin.
-    let json = ("Content-Type", "application/json");
-    let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &[json] };
-    request_with(addr, method, path, headers, body)
-}
-
-fn request_with(
-    addr: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> (String, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
-        head.push_str(&format!("Host: {addr}\r\n"));
-    }
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    write!(s, "{head}Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-    let mut all = String::new();
-    s.read_to_string(&mut all).unwrap();
-    let (head, body) = all.split_once("\r\n\r\n").unwrap();
-    (head.to_lowercase(), body.to_owned())
-}
-
-fn link_body(payload: &str) -> String {
-    serde_json::json!({ "payload": payload }).to_string()
 }
 
 #[test]
@@ -573,7 +538,7 @@ fn build_writes_a_static_site_with_its_headers() {
 }
 
 /// A share payload for `content` (as an HTML app), made by `kiln share encode`.
-fn payload_of(dir: &std::path::Path, name: &str, content: &str) -> String {
+pub(crate) fn payload_of(dir: &std::path::Path, name: &str, content: &str) -> String {
     let app = dir.join(name);
     std::fs::write(&app, content).unwrap();
     let out = run(&["share", "encode", app.to_str().unwrap()]);

@@ -4,13 +4,21 @@
 #![allow(clippy::disallowed_methods)] // tests of a binary write files and spawn writers
 
 mod deploy;
+mod disk;
 mod extract;
 mod generate;
+mod postgres;
 mod replay;
 mod run;
 mod serve;
+mod serving;
 mod share;
 
+/// A throwaway PostgreSQL server (shared with the crate's unit tests).
+#[path = "../../src/links/test_postgres.rs"]
+mod test_postgres;
+
+pub use serving::{Server, start_server};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -55,51 +63,4 @@ pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
 /// Runs kiln with `args` and returns its output.
 pub fn run(args: &[&str]) -> Output {
     kiln().args(args).output().expect("kiln runs")
-}
-
-/// A running `kiln serve --port 0 ARGS`, killed when dropped.
-pub struct Server {
-    child: std::process::Child,
-    /// The studio's `host:port`.
-    pub studio: String,
-    /// The sandbox's `host:port`, as 127.0.0.1.
-    pub sandbox: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `kiln serve --port 0` with `args` and reads the addresses it prints.
-pub fn start_server(args: &[&str]) -> Server {
-    use std::io::BufRead as _;
-    let mut child = kiln()
-        .args(["serve", "--port", "0"])
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    // "Kiln is serving at http://127.0.0.1:P/ (sandbox at http://localhost:Q; Ctrl-C to stop)"
-    let field = |n: usize, end: char| {
-        line.split("http://")
-            .nth(n)
-            .and_then(|rest| rest.split(end).next())
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned()
-    };
-    let studio = field(1, '/');
-    let sandbox = field(2, ';').replace("localhost", "127.0.0.1");
-    Server {
-        child,
-        studio,
-        sandbox,
-    }
 }

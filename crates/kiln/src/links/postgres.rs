@@ -1,0 +1,372 @@
+//! The PostgreSQL store: one database for any number of `kiln serve` processes.
+//!
+//! The same tables and behaviour as the SQLite store. Migrations run in one transaction under
+//! an advisory lock, so instances starting together apply each once. A pool holds the
+//! connections, with timeouts on connecting and on each statement, so a database that went
+//! away makes requests fail within seconds (the server answers 503) instead of hanging, and a
+//! database that came back is used again without a restart. Calls block: the server makes them
+//! on its blocking threads, as it does the SQLite store's.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use kiln_core::sandbox::live::shared::{MAX_SHARED_KEYS_LISTED, SharedOp};
+use postgres::{Config, NoTls};
+use r2d2_postgres::PostgresConnectionManager;
+
+use super::{DataAnswer, LinkInfo, Links, StoreError, fits, link_id, now, same_payload, valid_id};
+
+/// Schema changes, in order; `kiln_schema` keeps how many ran. The first three are the SQLite
+/// store's; the fourth is for what only several instances need.
+const MIGRATIONS: &[&str] = &[
+    // 1: the links themselves.
+    "CREATE TABLE links (
+        id TEXT PRIMARY KEY NOT NULL,
+        payload TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    );",
+    // 2: when a link was last opened, for `kiln links list`.
+    "ALTER TABLE links ADD COLUMN opened_at BIGINT;",
+    // 3: the data a link's app shares with everyone who opens it (`kiln.storage.shared`).
+    "CREATE TABLE link_data (
+        link TEXT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (link, key)
+    );",
+    // 4: rate-limit counts, one row per bucket and minute, so limits hold across instances.
+    "CREATE TABLE rate_counts (
+        bucket TEXT NOT NULL,
+        minute BIGINT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (bucket, minute)
+    );",
+];
+
+/// Taken for the migrations' transaction: one instance migrates, the others wait and find it
+/// done. (An arbitrary constant, "kiln" in ASCII.)
+const MIGRATION_LOCK: i64 = 0x6b69_6c6e;
+
+/// Connections kept per instance; the server's blocking threads share them.
+const POOL_SIZE: u32 = 16;
+/// How long a request waits for a connection (or to open one) before the database counts as
+/// unavailable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// No statement of ours takes long; one that does is cut off rather than holding a connection.
+const STATEMENT_TIMEOUT_MS: u32 = 5_000;
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// Short links in a PostgreSQL database.
+pub struct PgLinks {
+    pool: Pool,
+    /// The last minute this instance cleared old rate-limit counts for.
+    cleared: AtomicI64,
+}
+
+impl PgLinks {
+    /// Connects to `url` and brings the schema up to date. A database that cannot be reached
+    /// now is an error here (the server does not start), but not later.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let mut config: Config = url
+            .parse()
+            .map_err(|e: postgres::Error| StoreError::Unavailable(format!("bad URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        config.options(&format!("-c statement_timeout={STATEMENT_TIMEOUT_MS}"));
+        config.application_name("kiln");
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(0))
+            .connection_timeout(CONNECT_TIMEOUT)
+            // r2d2 would log each failed attempt itself; the request that failed says it.
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(PostgresConnectionManager::new(config, NoTls));
+        let store = Self {
+            pool,
+            cleared: AtomicI64::new(0),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS kiln_schema (version INTEGER NOT NULL)")?;
+        let version: i32 = tx
+            .query_opt("SELECT version FROM kiln_schema", &[])?
+            .map_or(0, |r| r.get(0));
+        let done = usize::try_from(version).unwrap_or(usize::MAX);
+        if done > MIGRATIONS.len() {
+            return Err(StoreError::TooNewShared {
+                found: i64::from(version),
+                known: MIGRATIONS.len(),
+            });
+        }
+        for sql in MIGRATIONS.iter().skip(done) {
+            tx.batch_execute(sql)?;
+        }
+        let now = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
+        if done == 0 {
+            tx.execute("INSERT INTO kiln_schema (version) VALUES ($1)", &[&now])?;
+        } else if done < MIGRATIONS.len() {
+            tx.execute("UPDATE kiln_schema SET version = $1", &[&now])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Links for PgLinks {
+    fn put(&self, payload: &str) -> Result<String, StoreError> {
+        let id = link_id(payload);
+        let mut conn = self.conn()?;
+        conn.execute(
+            "INSERT INTO links (id, payload, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO NOTHING",
+            &[&id, &payload, &now()],
+        )?;
+        let stored: String = conn
+            .query_one("SELECT payload FROM links WHERE id = $1", &[&id])?
+            .get(0);
+        same_payload(id, &stored, payload)
+    }
+
+    fn get(&self, id: &str) -> Result<Option<String>, StoreError> {
+        if !valid_id(id) {
+            return Ok(None);
+        }
+        let mut conn = self.conn()?;
+        let payload: Option<String> = conn
+            .query_opt("SELECT payload FROM links WHERE id = $1", &[&id])?
+            .map(|r| r.get(0));
+        if payload.is_some() {
+            // Bookkeeping only: a link still opens when this cannot be written (a full disk).
+            let _ = conn.execute(
+                "UPDATE links SET opened_at = $2 WHERE id = $1",
+                &[&id, &now()],
+            );
+        }
+        Ok(payload)
+    }
+
+    fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        // Its shared data goes with it (ON DELETE CASCADE).
+        Ok(self
+            .conn()?
+            .execute("DELETE FROM links WHERE id = $1", &[&id])?
+            > 0)
+    }
+
+    fn data(&self, id: &str, op: &SharedOp) -> Result<DataAnswer, StoreError> {
+        use serde_json::Value;
+        if !valid_id(id) {
+            return Ok(DataAnswer::NoLink);
+        }
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction()?;
+        // Writes to one link take turns, across every instance: the quota is checked and the
+        // value written as one step.
+        let lock = if op.is_write() {
+            "SELECT 1 FROM links WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT 1 FROM links WHERE id = $1"
+        };
+        if tx.query_opt(lock, &[&id])?.is_none() {
+            return Ok(DataAnswer::NoLink);
+        }
+        let answer = match op {
+            SharedOp::Get { key } => {
+                let value: Option<String> = tx
+                    .query_opt(
+                        "SELECT value FROM link_data WHERE link = $1 AND key = $2",
+                        &[&id, key],
+                    )?
+                    .map(|r| r.get(0));
+                DataAnswer::Value(value.map_or(Value::Null, Value::String))
+            }
+            SharedOp::Set { key, value } => {
+                let others: i64 = tx
+                    .query_one(
+                        "SELECT COALESCE(SUM(octet_length(key) + octet_length(value)), 0)::BIGINT \
+                         FROM link_data WHERE link = $1 AND key <> $2",
+                        &[&id, key],
+                    )?
+                    .get(0);
+                if fits(others, key, value) {
+                    tx.execute(
+                        "INSERT INTO link_data (link, key, value) VALUES ($1, $2, $3) \
+                         ON CONFLICT (link, key) DO UPDATE SET value = excluded.value",
+                        &[&id, key, value],
+                    )?;
+                    DataAnswer::Value(Value::Null)
+                } else {
+                    DataAnswer::Full
+                }
+            }
+            SharedOp::Delete { key } => DataAnswer::Value(Value::Bool(
+                tx.execute(
+                    "DELETE FROM link_data WHERE link = $1 AND key = $2",
+                    &[&id, key],
+                )? > 0,
+            )),
+            SharedOp::List { prefix } => {
+                // Byte order, as SQLite's, whatever the database's collation.
+                let limit = i64::try_from(MAX_SHARED_KEYS_LISTED).unwrap_or(i64::MAX);
+                let keys = tx
+                    .query(
+                        "SELECT key FROM link_data WHERE link = $1 AND starts_with(key, $2) \
+                         ORDER BY key COLLATE \"C\" LIMIT $3",
+                        &[&id, prefix, &limit],
+                    )?
+                    .iter()
+                    .map(|r| Value::String(r.get(0)))
+                    .collect();
+                DataAnswer::Value(Value::Array(keys))
+            }
+        };
+        tx.commit()?;
+        Ok(answer)
+    }
+
+    fn ready(&self) -> Result<(), StoreError> {
+        self.conn()?.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    fn counts_shared(&self) -> bool {
+        true
+    }
+
+    fn count(&self, bucket: &str, minute: i64) -> Result<Option<u32>, StoreError> {
+        let mut conn = self.conn()?;
+        // Once a minute per instance, the counts of minutes gone.
+        if self.cleared.swap(minute, Ordering::Relaxed) < minute {
+            conn.execute(
+                "DELETE FROM rate_counts WHERE minute < $1",
+                &[&(minute - 1)],
+            )?;
+        }
+        let n: i32 = conn
+            .query_one(
+                "INSERT INTO rate_counts (bucket, minute, count) VALUES ($1, $2, 1) \
+                 ON CONFLICT (bucket, minute) DO UPDATE SET count = rate_counts.count + 1 \
+                 RETURNING count",
+                &[&bucket, &minute],
+            )?
+            .get(0);
+        Ok(Some(u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+
+    fn list(&self) -> Result<Vec<LinkInfo>, StoreError> {
+        let rows = self.conn()?.query(
+            "SELECT id, octet_length(payload)::BIGINT, created_at, opened_at FROM links \
+             ORDER BY created_at DESC, id COLLATE \"C\"",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| LinkInfo {
+                id: r.get(0),
+                bytes: usize::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+                created_at: r.get(2),
+                opened_at: r.get(3),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::links::test_postgres::TestPostgres;
+
+    #[test]
+    fn behaves_as_a_link_store_and_instances_migrate_together() {
+        let Some(pg) = TestPostgres::start("store") else {
+            return;
+        };
+        let url = pg.database("conformance");
+        // Four instances starting at once on an empty database: each finds the schema ready.
+        let opened: Vec<PgLinks> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4).map(|_| s.spawn(|| PgLinks::open(&url))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap().unwrap())
+                .collect()
+        });
+        let id = crate::links::conformance::check(&opened[0]);
+        // What one instance wrote, another reads.
+        crate::links::conformance::check_kept(&opened[3], &id);
+        // Counts are one per bucket and minute, whichever instance counts.
+        assert_eq!(opened[0].count("ip:a", 100).unwrap(), Some(1));
+        assert_eq!(opened[1].count("ip:a", 100).unwrap(), Some(2));
+        assert_eq!(opened[2].count("ip:b", 100).unwrap(), Some(1));
+        assert_eq!(opened[3].count("ip:a", 101).unwrap(), Some(1));
+        // A later minute clears what is older than the one before it.
+        assert_eq!(opened[3].count("ip:a", 102).unwrap(), Some(1));
+        let mut client = postgres::Client::connect(&url, NoTls).unwrap();
+        let minutes: Vec<i64> = client
+            .query(
+                "SELECT DISTINCT minute FROM rate_counts ORDER BY minute",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(minutes, [101, 102]);
+        drop(opened);
+        let store = PgLinks::open(&url).unwrap();
+        crate::links::conformance::check_kept(&store, &id);
+    }
+
+    #[test]
+    fn a_database_that_goes_away_is_unavailable_and_used_again_when_it_returns() {
+        let Some(pg) = TestPostgres::start("outage") else {
+            return;
+        };
+        let store = PgLinks::open(&pg.database("outage")).unwrap();
+        let id = store.put("1kept").unwrap();
+        pg.stop();
+        let err = store.get(&id).unwrap_err();
+        assert!(err.is_unavailable(), "{err}");
+        assert!(store.ready().unwrap_err().is_unavailable());
+        pg.start_again();
+        // The pool drops broken connections and opens new ones: a request or two may still
+        // meet a connection that died with the server.
+        let back = (0..5).find_map(|_| store.get(&id).ok());
+        assert_eq!(back.flatten().as_deref(), Some("1kept"));
+        store.ready().unwrap();
+    }
+
+    #[test]
+    fn a_database_from_a_newer_kiln_is_refused_and_an_unreachable_one_is_named() {
+        let Some(pg) = TestPostgres::start("newer") else {
+            return;
+        };
+        let url = pg.database("newer");
+        drop(PgLinks::open(&url).unwrap());
+        let mut client = postgres::Client::connect(&url, NoTls).unwrap();
+        client
+            .batch_execute("UPDATE kiln_schema SET version = 99")
+            .unwrap();
+        let err = PgLinks::open(&url).err().unwrap().to_string();
+        assert!(err.contains("newer than this kiln"), "{err}");
+        // Nothing listens on this port any more.
+        let gone = format!("postgres://kiln@127.0.0.1:{}/x", pg.port);
+        drop(client);
+        drop(pg);
+        let err = PgLinks::open(&gone).err().unwrap();
+        assert!(err.is_unavailable(), "{err}");
+    }
+}

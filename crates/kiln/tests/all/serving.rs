@@ -1,0 +1,99 @@
+//! A `kiln serve` process on loopback and plain HTTP/1.1 to it, with no client library: for
+//! the integration tests, and the load benchmark (`benches/load.rs` includes this file).
+#![allow(dead_code, clippy::unwrap_used, clippy::panic)] // test code: failures stop loudly
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// A running `kiln serve --port 0 ARGS`, killed when dropped.
+pub struct Server {
+    child: std::process::Child,
+    /// The studio's `host:port`.
+    pub studio: String,
+    /// The sandbox's `host:port`, as 127.0.0.1.
+    pub sandbox: String,
+}
+
+impl Server {
+    /// The process id, for its memory in `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `kiln serve --port 0` with `args` and reads the addresses it prints.
+pub fn start_server(args: &[&str]) -> Server {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // "Kiln is serving at http://127.0.0.1:P/ (sandbox at http://localhost:Q; Ctrl-C to stop)"
+    let field = |n: usize, end: char| {
+        line.split("http://")
+            .nth(n)
+            .and_then(|rest| rest.split(end).next())
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned()
+    };
+    let studio = field(1, '/');
+    let sandbox = field(2, ';').replace("localhost", "127.0.0.1");
+    Server {
+        child,
+        studio,
+        sandbox,
+    }
+}
+
+/// A request with a JSON body when there is one, as the studio page sends; the lower-cased
+/// head and the body.
+pub fn request(addr: &str, method: &str, path: &str, body: &str) -> (String, String) {
+    // What the studio page sends: a JSON body from its own origin.
+    let json = ("Content-Type", "application/json");
+    let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &[json] };
+    request_with(addr, method, path, headers, body)
+}
+
+/// A request with exactly these headers (and `Host`, unless given).
+pub fn request_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (String, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    write!(s, "{head}Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    let mut all = String::new();
+    s.read_to_string(&mut all).unwrap();
+    let (head, body) = all.split_once("\r\n\r\n").unwrap();
+    (head.to_lowercase(), body.to_owned())
+}
+
+/// The body of `POST /api/links`.
+pub fn link_body(payload: &str) -> String {
+    serde_json::json!({ "payload": payload }).to_string()
+}
