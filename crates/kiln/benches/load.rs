@@ -158,14 +158,14 @@ fn rss_kib(server: &Server) -> u64 {
         .unwrap_or(0)
 }
 
-/// A WAT program that counts to 400 million: a fraction of a second to a second of CPU.
+/// A WAT program that counts to three billion: about a second of CPU.
 const BUSY_WAT: &str = r#"(module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
   (memory (export "memory") 1)
   (func (export "_start") (local $i i64)
     (loop $l
       (local.set $i (i64.add (local.get $i) (i64.const 1)))
-      (br_if $l (i64.lt_u (local.get $i) (i64.const 400000000))))
+      (br_if $l (i64.lt_u (local.get $i) (i64.const 3000000000))))
     (call $exit (i32.const 0))))"#;
 
 /// Lines per streamed reply, and the time between them.
@@ -363,7 +363,7 @@ fn main() {
          |---:|---:|---:|---:|---:|---:|---:|",
         STREAM_GAP.as_millis()
     );
-    for n in [100, 400] {
+    for n in [100, 400, 800] {
         let f = streams(&proxy, n, epoch);
         println!(
             "| {n} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} KiB |",
@@ -378,7 +378,7 @@ fn main() {
     drop(proxy);
 
     // /api/run: more clients than slots, each program about a second.
-    let run_clients = 12;
+    let run_clients = 32;
     let server = servers(1, sqlite.to_str().unwrap(), &[]).remove(0);
     // The server readies its Python and JavaScript runtimes when it starts; runs of each
     // first, so that work is done before anything is measured.
@@ -395,12 +395,14 @@ fn main() {
     assert!(head.starts_with("http/1.1 200"), "{head}{answer}");
     let before = rss_kib(&server);
     let finished = Mutex::new(Times::default());
+    let per_client = Mutex::new(Vec::new());
     let refused = Mutex::new((0usize, Vec::<String>::new()));
     let stop = AtomicBool::new(false);
     let started = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..run_clients {
             s.spawn(|| {
+                let mut mine = 0;
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
                     let (head, _) = request(&server.studio, "POST", "/api/run", &body);
@@ -410,6 +412,7 @@ fn main() {
                             .unwrap()
                             .0
                             .push(t.elapsed().as_micros() as u64);
+                        mine += 1;
                     } else {
                         let mut r = refused.lock().unwrap();
                         r.0 += 1;
@@ -420,20 +423,22 @@ fn main() {
                         std::thread::sleep(Duration::from_secs(1));
                     }
                 }
+                per_client.lock().unwrap().push(mine);
             });
         }
-        std::thread::sleep(Duration::from_secs(seconds.max(15)));
+        std::thread::sleep(Duration::from_secs(seconds.max(30)));
         stop.store(true, Ordering::Relaxed);
     });
+    let per_client = per_client.into_inner().unwrap();
     let elapsed = started.elapsed().as_secs_f64();
     let after = rss_kib(&server);
     let finished = finished.into_inner().unwrap();
     let (refusals, waits) = refused.into_inner().unwrap();
     println!(
         "\n## /api/run past saturation: {run_clients} clients, 2 slots, {elapsed:.0} s\n\n\
-         | runs finished | per second | answer p50 | answer p99 | refused (429) | Retry-After | RSS before | RSS after |\n\
-         |---:|---:|---:|---:|---:|---|---:|---:|\n\
-         | {} | {:.2} | {:.0} ms | {:.0} ms | {refusals} | {} | {} MiB | {} MiB |",
+         | runs finished | per second | answer p50 | answer p99 | refused (429) | Retry-After | runs per client, fewest–most | RSS before | RSS after |\n\
+         |---:|---:|---:|---:|---:|---|---|---:|---:|\n\
+         | {} | {:.2} | {:.0} ms | {:.0} ms | {refusals} | {} | {}–{} | {} MiB | {} MiB |",
         finished.0.len(),
         finished.0.len() as f64 / elapsed,
         finished.percentile(50),
@@ -441,6 +446,8 @@ fn main() {
         waits
             .first()
             .map_or("-", |w| w.trim_start_matches("retry-after:").trim()),
+        per_client.iter().min().unwrap_or(&0),
+        per_client.iter().max().unwrap_or(&0),
         before / 1024,
         after / 1024,
     );

@@ -1,6 +1,7 @@
 //! `kiln serve --database postgres://…`: several instances on one database give the same
-//! answers and keep the same rate limits, a database outage is a 503 the server recovers from by itself, and a link an
-//! instance acknowledged survives that instance being killed mid-write.
+//! answers and keep the same rate limits, a database outage (also one under load) is a 503 the
+//! server recovers from by itself, and a link an instance acknowledged survives the database
+//! restarting and that instance being killed mid-write.
 //!
 //! Each test starts its own throwaway PostgreSQL cluster; without PostgreSQL installed they say
 //! so and pass, unless `KILN_REQUIRE_POSTGRES` is set (`./dev test` sets it and installs it).
@@ -141,6 +142,72 @@ fn a_database_outage_is_a_503_with_retry_after_and_the_server_recovers_by_itself
     }
     let (head, _) = request(&server.studio, "GET", &format!("/s/{id}"), "");
     assert!(head.starts_with("http/1.1 303"), "{head}");
+}
+
+#[test]
+fn a_database_restarted_under_load_loses_nothing_acknowledged() {
+    let Some(pg) = TestPostgres::start("restart") else {
+        return;
+    };
+    let server = serve_on(&pg.database("kiln"));
+    let dir = temp("pg-restart");
+    let payloads: Vec<String> = (0..40)
+        .map(|i| payload_of(&dir, &format!("r{i}.html"), &format!("<p>restart {i}</p>")))
+        .collect();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let answers = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for payload in payloads.iter().cycle() {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let (head, body) =
+                    request(&server.studio, "POST", "/api/links", &link_body(payload));
+                let status = head.get(9..12).unwrap_or_default().to_owned();
+                let id = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["id"].as_str().map(str::to_owned));
+                answers.lock().unwrap().push((status, id));
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        pg.stop();
+        // Longer than a request waits for a connection (3 s), so some are refused.
+        std::thread::sleep(Duration::from_secs(5));
+        pg.start_again();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !request(&server.studio, "GET", "/readyz", "")
+            .0
+            .starts_with("http/1.1 200")
+        {
+            assert!(Instant::now() < deadline, "not ready again");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let answers = answers.into_inner().unwrap();
+    let statuses: Vec<&str> = answers.iter().map(|(s, _)| s.as_str()).collect();
+    // Stored, or "try again": never a 500 or a hang.
+    assert!(
+        statuses.iter().all(|s| *s == "201" || *s == "503"),
+        "{statuses:?}"
+    );
+    let first_refusal = statuses.iter().position(|s| *s == "503").expect("no 503");
+    assert!(
+        statuses[first_refusal..].contains(&"201"),
+        "nothing stored after the restart: {statuses:?}"
+    );
+    for id in answers
+        .iter()
+        .filter_map(|(s, id)| (s == "201").then_some(id))
+        .flatten()
+    {
+        let (head, _) = request(&server.studio, "GET", &format!("/s/{id}"), "");
+        assert!(head.starts_with("http/1.1 303"), "{id}: {head}");
+    }
 }
 
 #[test]
