@@ -68,7 +68,7 @@ export async function launchEngine(engine) {
         await deadline(`${engine}: close`, started.close(), CLOSE_MS);
       } catch (err) {
         // A browser that does not close is killed, or its processes outlive the test file.
-        console.log(`# ${err.message}; killed`);
+        console.log(`# ${err.message}${started.kill ? '; killed' : ''}`);
         started.kill?.();
       }
     },
@@ -465,7 +465,8 @@ export async function withEnginePage(engine, name, viewport, body) {
     err.message += `\n(${engine.name}; screenshot saved in ${dir})`;
     throw err;
   } finally {
-    await page.close();
+    // A page that will not close must not hide what the test found.
+    await page.close().catch((err) => console.log(`# ${err.message}`));
   }
 }
 

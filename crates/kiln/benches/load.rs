@@ -141,8 +141,12 @@ fn link_load(servers: &[Server], payloads: &[String], clients: usize, seconds: u
     }
 }
 
+/// `n` instances on `database`, with no rate limit unless `extra` sets one.
 fn servers(n: usize, database: &str, extra: &[&str]) -> Vec<Server> {
-    let mut args = vec!["--database", database, "--requests-per-minute", "0"];
+    let mut args = vec!["--database", database];
+    if !extra.contains(&"--requests-per-minute") {
+        args.extend(["--requests-per-minute", "0"]);
+    }
     args.extend_from_slice(extra);
     (0..n).map(|_| start_server(&args)).collect()
 }
@@ -330,11 +334,21 @@ fn main() {
             &link_load(&three, &payloads, clients, seconds),
         );
         drop(three);
+        // The same with the per-address limit on (never reached): each request is then also
+        // counted in the database.
+        let counted = servers(1, &url, &["--no-run", "--requests-per-minute", "100000000"]);
+        let pg1_counted = row(
+            "PostgreSQL, limits counted",
+            1,
+            &link_load(&counted, &payloads, clients, seconds),
+        );
+        drop(counted);
         println!(
             "\nStored per second, three instances / one (PostgreSQL): {:.2}; PostgreSQL / SQLite, \
-             one instance: {:.2}",
+             one instance: {:.2}; with the rate limit counted in the database / without: {:.2}",
             pg3 / pg1,
-            pg1 / sqlite_rate
+            pg1 / sqlite_rate,
+            pg1_counted / pg1
         );
     } else {
         println!("\n(PostgreSQL is not installed: its rows are left out.)");

@@ -90,9 +90,13 @@ pub fn install() {
             return;
         };
         let to = get(&destination, "index").as_f64().unwrap_or(top);
+        let from = get(&get(&navigation, "currentEntry"), "index")
+            .as_f64()
+            .unwrap_or(top);
         let person = get(event, "userInitiated").as_bool() == Some(true);
-        // On the top already: the studio's own step, or the person's Forward.
-        if to >= top || (person && base < 1.0) {
+        // To the top: the studio's own step, or the person's Forward. A person's step forward
+        // that stops short of the top stays where they put it.
+        if to >= top || (person && to > from) {
             return;
         }
         let navigation = navigation.clone();
@@ -100,6 +104,9 @@ pub fn install() {
         // page before the studio (the person's Back, who asked to leave).
         gloo_timers::callback::Timeout::new(0, move || {
             if person {
+                // One before the studio's first entry: the page the person came from, which
+                // `entries()` does not list when it is on another site (base is then 0). With
+                // no page before, the browser ignores a step out of range.
                 if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
                     #[allow(clippy::cast_possible_truncation)]
                     let _ = h.go_with_delta((base - 1.0 - to) as i32);

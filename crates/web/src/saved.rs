@@ -189,8 +189,8 @@ impl Saved {
     /// Deletes conversation `id` (not the open one: the page closes that first) and what its
     /// apps kept.
     pub fn delete(&self, id: String, apps: Apps) {
-        apps.forget_conversation(&id);
         let Some(store) = self.store() else {
+            apps.forget_conversation(&id);
             return self.summaries.update(|s| s.retain(|s| s.id != id));
         };
         let (message, summaries) = (self.message, self.summaries);
@@ -199,6 +199,8 @@ impl Saved {
             // bring it back.
             match idb::delete(&store, idb::CONVERSATIONS, &id).await {
                 Ok(()) => {
+                    // Its apps' data goes once the conversation is gone, not before.
+                    apps.forget_conversation(&id);
                     summaries.update(|s| s.retain(|s| s.id != id));
                     message.set("Deleted.".to_owned());
                 }

@@ -56,6 +56,8 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("link database: {0}")]
     Postgres(#[from] ::postgres::Error),
+    #[error("the PostgreSQL URL is not valid: {0}")]
+    BadUrl(String),
     /// The database cannot be reached (or gave no connection in time): a passing state, which
     /// the server answers with 503 and recovers from by itself.
     #[error("the link database cannot be reached: {0}")]
@@ -92,11 +94,15 @@ impl StoreError {
         match self {
             Self::Unavailable(_) => true,
             // No answer from the server itself (a closed connection, a network error), or one
-            // that says it is stopping, overloaded or cutting connections.
+            // that says it is stopping, overloaded or cutting connections; not a full disk,
+            // and not our own mistakes (types, rows), which are bugs to see as such.
             Self::Postgres(e) => {
+                let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
                 e.is_closed()
-                    || e.as_db_error().is_none_or(|d| {
+                    || io
+                    || e.as_db_error().is_some_and(|d| {
                         matches!(d.code().code().get(..2), Some("08" | "53" | "57"))
+                            && *d.code() != ::postgres::error::SqlState::DISK_FULL
                     })
             }
             Self::Sql(rusqlite::Error::SqliteFailure(e, _)) => matches!(
@@ -170,19 +176,35 @@ impl Location {
     }
 }
 
-/// `url` with the password of its user part replaced.
+/// `url` with its password hidden, wherever the PostgreSQL client would read one: the user
+/// part (up to the last `@` before the query, so a password with `/` or `@` in it is hidden
+/// whole) and a `password=` parameter.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((user, host)) if user.contains(':') => {
-            let name = user.split(':').next().unwrap_or_default();
-            format!("{scheme}://{name}:***@{host}{path}")
+    let query_at = rest.find('?').unwrap_or(rest.len());
+    let (before, query) = rest.split_at(query_at);
+    let before = match before.rfind('@') {
+        Some(at) if before[..at].contains(':') => {
+            let name = before[..at].split(':').next().unwrap_or_default();
+            format!("{name}:***{}", &before[at..])
         }
-        _ => url.to_owned(),
-    }
+        _ => before.to_owned(),
+    };
+    let query = query
+        .split('&')
+        .map(|part| {
+            let (lead, kv) = part.split_at(usize::from(part.starts_with('?')));
+            if kv.starts_with("password=") {
+                format!("{lead}password=***")
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    format!("{scheme}://{before}{query}")
 }
 
 /// Opens the store at `database` (a file path, or a `postgres://` URL), bringing its schema up
@@ -208,7 +230,10 @@ fn same_payload(id: String, stored: &str, payload: &str) -> Result<String, Store
 /// Whether a value fits in a link's shared data beside `others` bytes of other keys' data
 /// (bytes of UTF-8, as the quota is counted everywhere else).
 fn fits(others: i64, key: &str, value: &str) -> bool {
-    usize::try_from(others).unwrap_or(usize::MAX) + key.len() + value.len()
+    usize::try_from(others)
+        .unwrap_or(usize::MAX)
+        .saturating_add(key.len())
+        .saturating_add(value.len())
         <= kiln_core::sandbox::live::shared::SHARED_QUOTA_BYTES
 }
 
@@ -244,10 +269,18 @@ enum Action {
 }
 
 /// `KILN_DATABASE_URL`, the name hosting platforms give a PostgreSQL database.
-pub fn database_url() -> Option<PathBuf> {
+fn database_url() -> Option<PathBuf> {
     std::env::var_os("KILN_DATABASE_URL")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
+}
+
+/// The database `kiln serve` and `kiln links` use: `--database` (or `KILN_DATABASE`), else
+/// `KILN_DATABASE_URL`, else the config file's, else the default file.
+pub fn resolve(flag: Option<PathBuf>, from_file: Option<PathBuf>) -> PathBuf {
+    flag.or_else(database_url)
+        .or(from_file)
+        .unwrap_or_else(crate::config::default_database)
 }
 
 pub fn run(opts: &Options) -> anyhow::Result<std::process::ExitCode> {
@@ -256,12 +289,7 @@ pub fn run(opts: &Options) -> anyhow::Result<std::process::ExitCode> {
         Some(p) => crate::config::load(p)?.server.database,
         None => None,
     };
-    let path = opts
-        .database
-        .clone()
-        .or(from_file)
-        .or_else(database_url)
-        .unwrap_or_else(crate::config::default_database);
+    let path = resolve(opts.database.clone(), from_file);
     let location = Location::parse(&path);
     if matches!(location, Location::File(_)) && !path.exists() {
         anyhow::bail!("no link database at {} (pass --database)", path.display());
@@ -335,8 +363,24 @@ mod tests {
                 true,
             ),
             ("postgres://db/kiln", "postgres://db/kiln", true),
-            // A password with an @ in it is still hidden.
+            // A password with an @ or a / in it is still hidden whole, and so is one given as a
+            // parameter.
             ("postgres://u:p@ss@db/k", "postgres://u:***@db/k", true),
+            (
+                "postgres://kiln:pa/ss@db/kiln",
+                "postgres://kiln:***@db/kiln",
+                true,
+            ),
+            (
+                "postgres://kiln@db/kiln?sslmode=disable&password=s3cret",
+                "postgres://kiln@db/kiln?sslmode=disable&password=***",
+                true,
+            ),
+            (
+                "postgres://kiln@db/kiln?password=s3cret",
+                "postgres://kiln@db/kiln?password=***",
+                true,
+            ),
         ];
         for (given, shown, pg) in table {
             let l = Location::parse(Path::new(given));

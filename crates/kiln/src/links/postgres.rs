@@ -53,13 +53,23 @@ const POOL_SIZE: u32 = 16;
 /// unavailable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// No statement of ours takes long; one that does is cut off rather than holding a connection.
+/// (Migrations are exempt: they may wait for another instance's.)
 const STATEMENT_TIMEOUT_MS: u32 = 5_000;
+/// Keepalive probes after this much silence, and give up on unacknowledged data after the
+/// other: a vanished server is a failed request within seconds.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(10);
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a rate-limit count waits for a connection: a limit that cannot be counted in the
+/// database is counted in memory rather than holding the request up.
+const COUNT_WAIT: Duration = Duration::from_millis(200);
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Connection = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 
 /// Short links in a PostgreSQL database.
 pub struct PgLinks {
-    pool: Pool,
+    /// Always `Some` until dropped (see `Drop`).
+    pool: Option<Pool>,
     /// The last minute this instance cleared old rate-limit counts for.
     cleared: AtomicI64,
 }
@@ -70,11 +80,24 @@ impl PgLinks {
     pub fn open(url: &str) -> Result<Self, StoreError> {
         let mut config: Config = url
             .parse()
-            .map_err(|e: postgres::Error| StoreError::Unavailable(format!("bad URL: {e}")))?;
+            .map_err(|e: postgres::Error| StoreError::BadUrl(e.to_string()))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        config.options(&format!("-c statement_timeout={STATEMENT_TIMEOUT_MS}"));
+        // A server that vanished without closing its connections (a crash, a partition) is
+        // noticed within seconds, not after TCP's quarter of an hour of retries.
+        config
+            .keepalives(true)
+            .keepalives_idle(KEEPALIVE_IDLE)
+            .tcp_user_timeout(TCP_USER_TIMEOUT);
+        // Added to any options the URL gives (a search_path, say), not in their place.
+        let options = match config.get_options() {
+            Some(given) if !given.trim().is_empty() => {
+                format!("{given} -c statement_timeout={STATEMENT_TIMEOUT_MS}")
+            }
+            _ => format!("-c statement_timeout={STATEMENT_TIMEOUT_MS}"),
+        };
+        config.options(&options);
         config.application_name("kiln");
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
@@ -84,22 +107,32 @@ impl PgLinks {
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build_unchecked(PostgresConnectionManager::new(config, NoTls));
         let store = Self {
-            pool,
+            pool: Some(pool),
             cleared: AtomicI64::new(0),
         };
         store.migrate()?;
         Ok(store)
     }
 
-    fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, StoreError> {
+    fn conn(&self) -> Result<Connection, StoreError> {
+        self.conn_within(CONNECT_TIMEOUT)
+    }
+
+    /// A pooled connection, waiting at most `wait` for one.
+    fn conn_within(&self, wait: Duration) -> Result<Connection, StoreError> {
         self.pool
-            .get()
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("the store is closing".to_owned()))?
+            .get_timeout(wait)
             .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
+        // Waiting for another instance's migration, or a migration of a large table, is not
+        // a statement running away.
+        tx.batch_execute("SET LOCAL statement_timeout = 0")?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS kiln_schema (version INTEGER NOT NULL)")?;
         let version: i32 = tx
@@ -123,6 +156,17 @@ impl PgLinks {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+impl Drop for PgLinks {
+    fn drop(&mut self) {
+        // Each idle connection closes itself by running a runtime of its own, which panics on a
+        // thread inside the server's runtime (where the last handle on the store is dropped
+        // when the server stops): close them on a thread of their own.
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
     }
 }
 
@@ -248,7 +292,7 @@ impl Links for PgLinks {
     }
 
     fn count(&self, bucket: &str, minute: i64) -> Result<Option<u32>, StoreError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.conn_within(COUNT_WAIT)?;
         // Once a minute per instance, the counts of minutes gone.
         if self.cleared.swap(minute, Ordering::Relaxed) < minute {
             conn.execute(
@@ -328,6 +372,53 @@ mod tests {
         drop(opened);
         let store = PgLinks::open(&url).unwrap();
         crate::links::conformance::check_kept(&store, &id);
+    }
+
+    #[test]
+    fn writers_on_two_instances_never_take_a_link_past_its_quota() {
+        use kiln_core::sandbox::live::shared::SHARED_QUOTA_BYTES;
+        let Some(pg) = TestPostgres::start("quota") else {
+            return;
+        };
+        let url = pg.database("quota");
+        let (a, b) = (PgLinks::open(&url).unwrap(), PgLinks::open(&url).unwrap());
+        let id = a.put("1race").unwrap();
+        let value = "v".repeat(60_000);
+        // Two instances, three writers each, all different keys, all at once.
+        let stored: usize = std::thread::scope(|s| {
+            let writers: Vec<_> = (0..6)
+                .map(|w| {
+                    let (store, id, value) = (if w % 2 == 0 { &a } else { &b }, &id, &value);
+                    s.spawn(move || {
+                        (0..8)
+                            .filter(|n| {
+                                let op = SharedOp::Set {
+                                    key: format!("w{w}-{n}"),
+                                    value: value.clone(),
+                                };
+                                store.data(id, &op).unwrap()
+                                    == DataAnswer::Value(serde_json::Value::Null)
+                            })
+                            .count()
+                    })
+                })
+                .collect();
+            writers.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        let mut client = postgres::Client::connect(&url, NoTls).unwrap();
+        let total: i64 = client
+            .query_one(
+                "SELECT SUM(octet_length(key) + octet_length(value))::BIGINT FROM link_data",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert!(
+            usize::try_from(total).unwrap() <= SHARED_QUOTA_BYTES,
+            "{total}"
+        );
+        // As many as fit, no fewer: the refused ones were refused for the quota.
+        assert_eq!(stored, SHARED_QUOTA_BYTES / (60_000 + "w0-0".len()));
     }
 
     #[test]

@@ -311,7 +311,9 @@ pub(super) async fn link_data(
     if let Err(e) = op.check() {
         return api_error(StatusCode::BAD_REQUEST, &e.to_string());
     }
+    // Only a well-formed id is counted (others name no link).
     if op.is_write()
+        && crate::links::valid_id(&id)
         && let Some(wait) = st.shared_writes.check(id.clone()).await
     {
         return super::limits::too_many(
@@ -379,9 +381,14 @@ pub(super) async fn ready(State(st): State<AppState>) -> Response {
     let Some(links) = st.links else {
         return (StatusCode::OK, "ready\n").into_response();
     };
-    match tokio::task::spawn_blocking(move || links.ready()).await {
-        Ok(Ok(())) => (StatusCode::OK, "ready\n").into_response(),
-        Ok(Err(e)) => {
+    let answer = tokio::time::timeout(
+        READY_WAIT,
+        tokio::task::spawn_blocking(move || links.ready()),
+    )
+    .await;
+    match answer {
+        Ok(Ok(Ok(()))) => (StatusCode::OK, "ready\n").into_response(),
+        Ok(Ok(Err(e))) => {
             tracing::warn!(error = %e, "not ready");
             let mut r = (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -392,6 +399,9 @@ pub(super) async fn ready(State(st): State<AppState>) -> Response {
                 .insert(header::RETRY_AFTER, HeaderValue::from(STORE_RETRY_AFTER_S));
             r
         }
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response(),
+        Ok(Err(_)) | Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response(),
     }
 }
+
+/// How long `/readyz` waits for the store: a probe must answer even when the database hangs.
+const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);

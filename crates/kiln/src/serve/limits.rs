@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, State};
@@ -64,7 +65,16 @@ pub(super) struct Limiter {
     kind: &'static str,
     local: RateLimiter<String>,
     shared: Option<Arc<dyn Links>>,
+    /// Keys already over the limit, and the minute they are refused for: refused here without
+    /// asking the database again (a flood costs it nothing more).
+    refused: Mutex<HashMap<String, u64>>,
+    /// Until when (Unix seconds) the shared count is not asked, after it failed: a database
+    /// that is away costs one short wait every few seconds, not one per request.
+    shared_off_until: AtomicU64,
 }
+
+/// How long the shared count is left alone after it failed.
+const SHARED_RETRY_S: u64 = 5;
 
 impl Limiter {
     pub(super) fn new(kind: &'static str, per_minute: u32, links: Option<&Arc<dyn Links>>) -> Self {
@@ -72,6 +82,8 @@ impl Limiter {
             kind,
             local: RateLimiter::new(per_minute),
             shared: links.filter(|l| l.counts_shared()).cloned(),
+            refused: Mutex::new(HashMap::new()),
+            shared_off_until: AtomicU64::new(0),
         }
     }
 
@@ -80,24 +92,46 @@ impl Limiter {
         if self.local.per_minute == 0 {
             return None;
         }
-        if let Some(store) = &self.shared {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let minute = i64::try_from(now / 60).unwrap_or(i64::MAX);
-            let bucket = format!("{}:{key}", self.kind);
-            let store = Arc::clone(store);
-            match tokio::task::spawn_blocking(move || store.count(&bucket, minute)).await {
-                Ok(Ok(Some(n))) => return (n > self.local.per_minute).then(|| 60 - now % 60),
-                Ok(Ok(None)) => {}
-                // A limit that cannot be shared still holds here.
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "rate limit counted in this instance only");
-                }
-                Err(_) => {}
-            }
+        let Some(store) = &self.shared else {
+            return self.local.check(key);
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let minute = now / 60;
+        let wait = 60 - now % 60;
+        if let Ok(refused) = self.refused.lock()
+            && refused.get(&key) == Some(&minute)
+        {
+            return Some(wait);
         }
-        self.local.check(key)
+        if now < self.shared_off_until.load(Ordering::Relaxed) {
+            return self.local.check(key);
+        }
+        let bucket = format!("{}:{key}", self.kind);
+        let store = Arc::clone(store);
+        let minute_i64 = i64::try_from(minute).unwrap_or(i64::MAX);
+        match tokio::task::spawn_blocking(move || store.count(&bucket, minute_i64)).await {
+            Ok(Ok(Some(n))) if n > self.local.per_minute => {
+                if let Ok(mut refused) = self.refused.lock() {
+                    if refused.len() > 10_000 {
+                        refused.retain(|_, m| *m == minute);
+                    }
+                    refused.insert(key, minute);
+                }
+                Some(wait)
+            }
+            Ok(Ok(Some(_))) => None,
+            Ok(Ok(None)) => self.local.check(key),
+            // A limit that cannot be shared still holds here.
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "rate limit counted in this instance only for now");
+                self.shared_off_until
+                    .store(now + SHARED_RETRY_S, Ordering::Relaxed);
+                self.local.check(key)
+            }
+            Err(_) => self.local.check(key),
+        }
     }
 }
 

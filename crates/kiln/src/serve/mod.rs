@@ -166,13 +166,8 @@ fn settings(opts: &Options) -> Result<(Settings, Vec<ServerProvider>)> {
             .sandbox_url
             .clone()
             .or_else(|| server.sandbox_url.clone()),
-        database: short_links.then(|| {
-            opts.database
-                .clone()
-                .or_else(crate::links::database_url)
-                .or_else(|| server.database.clone())
-                .unwrap_or_else(config::default_database)
-        }),
+        database: short_links
+            .then(|| crate::links::resolve(opts.database.clone(), server.database.clone())),
         max_request_bytes: opts
             .max_request_bytes
             .or(server.max_request_bytes)

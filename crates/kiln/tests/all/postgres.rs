@@ -142,6 +142,11 @@ fn a_database_outage_is_a_503_with_retry_after_and_the_server_recovers_by_itself
     }
     let (head, _) = request(&server.studio, "GET", &format!("/s/{id}"), "");
     assert!(head.starts_with("http/1.1 303"), "{head}");
+    // And it stops cleanly, its pool of connections closed.
+    let status = server
+        .terminate()
+        .expect("kiln serve did not stop within 30 s");
+    assert!(status.success(), "{status}");
 }
 
 #[test]
@@ -277,7 +282,8 @@ fn early_in_a_minute() {
         .unwrap()
         .as_secs()
         % 60;
-    if second > 45 {
+    // Room for the slowest machine to finish what follows within the minute.
+    if second > 20 {
         std::thread::sleep(Duration::from_secs(61 - second));
     }
 }

@@ -86,6 +86,17 @@ impl SharedOp {
 
     /// Checks sizes, on both sides of the wire.
     pub fn check(&self) -> Result<(), CallError> {
+        // PostgreSQL's text cannot hold it: refused on every store, so they all answer alike.
+        let nul = match self {
+            SharedOp::Get { key } | SharedOp::Delete { key } => key.contains('\0'),
+            SharedOp::Set { key, value } => key.contains('\0') || value.contains('\0'),
+            SharedOp::List { prefix } => prefix.contains('\0'),
+        };
+        if nul {
+            return Err(CallError::BadStorage(
+                "shared keys and values may not contain the NUL character (U+0000)",
+            ));
+        }
         let key = match self {
             SharedOp::Get { key } | SharedOp::Delete { key } | SharedOp::Set { key, .. } => key,
             SharedOp::List { prefix } if prefix.len() <= MAX_KEY_BYTES => return Ok(()),
@@ -261,6 +272,20 @@ mod tests {
         .unwrap();
         assert!(!list.is_write() && list.check().is_ok());
         assert!(SharedOp::Get { key: String::new() }.check().is_err());
+        // No NUL anywhere: PostgreSQL could not store it.
+        assert!(
+            SharedOp::from_call(&set(true, "a\0b"))
+                .unwrap()
+                .check()
+                .is_err()
+        );
+        assert!(
+            SharedOp::List {
+                prefix: "\0".into()
+            }
+            .check()
+            .is_err()
+        );
         assert!(
             serde_json::from_str::<SharedOp>(r#"{"op":"set","key":"k","value":"v","link":"x"}"#)
                 .is_err()
