@@ -42,6 +42,8 @@ pub struct ServerSection {
     pub requests_per_minute: Option<u32>,
     /// The studio's public origins behind a reverse proxy that rewrites `Host`.
     pub public_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or networks).
+    pub trusted_proxies: Vec<String>,
     /// `text` or `json`.
     pub log_format: Option<LogFormat>,
     /// Whether `POST /api/run` runs code artifacts (default on).

@@ -1,6 +1,7 @@
-//! The native transport for provider requests: sends a `kiln_core::provider::HttpRequest`,
-//! adds the API key at the last moment, and hands back the status, the retry delay and the body
-//! as a stream of bytes.
+//! The command line's transport for provider requests (`kiln generate`, `kiln eval`): sends a
+//! `kiln_core::provider::HttpRequest`, adds the API key at the last moment, and hands back the
+//! status, the retry delay and the body as a stream of bytes. The server's proxy has its own
+//! async client, `serve::upstream`.
 //!
 //! It is `ureq` 3 (blocking, rustls with bundled Mozilla roots): `kiln generate` does one
 //! request at a time and reads the body as it arrives, so a blocking `io::Read` is the simplest
@@ -18,10 +19,10 @@ use anyhow::{Result, bail};
 use kiln_core::provider::{Endpoint, HttpRequest, Method, parse_retry_after, parse_retry_after_ms};
 
 /// How long to wait for a connection.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a read may wait for the next bytes: a local model may take minutes to load before
 /// its first token, and hosted APIs send keep-alive pings long before this.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// An API key. Its `Debug` shows nothing, so it cannot end up in a log by accident.
 #[derive(Clone)]
@@ -108,27 +109,25 @@ impl Client {
     }
 }
 
-/// A request the `kiln serve` proxy passes on: already checked against the provider's allowed
-/// paths, with only the headers it chose to forward.
-pub struct Forward<'a> {
-    pub get: bool,
-    pub url: &'a str,
-    pub headers: &'a [(String, String)],
-    pub body: &'a [u8],
+/// A request as sent: the method, the full URL and the headers besides the key.
+struct Forward<'a> {
+    get: bool,
+    url: &'a str,
+    headers: &'a [(String, String)],
+    body: &'a [u8],
 }
 
-/// A proxied response: status, media type and the body to stream back.
-pub struct Forwarded {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub retry_after: Option<String>,
-    pub retry_after_ms: Option<String>,
-    pub body: ureq::BodyReader<'static>,
+/// A response as received, before its retry delay is parsed.
+struct Forwarded {
+    status: u16,
+    retry_after: Option<String>,
+    retry_after_ms: Option<String>,
+    body: ureq::BodyReader<'static>,
 }
 
 impl Client {
-    /// Sends a proxied request with `key` in `protocol`'s auth header.
-    pub fn forward(
+    /// Sends `request` with `key` in `auth`'s header.
+    fn forward(
         &self,
         request: &Forward<'_>,
         auth: kiln_core::provider::AuthHeader,
@@ -167,7 +166,6 @@ impl Client {
         };
         Ok(Forwarded {
             status: response.status().as_u16(),
-            content_type: header("content-type"),
             retry_after: header("retry-after"),
             retry_after_ms: header("retry-after-ms"),
             body: response.into_body().into_reader(),

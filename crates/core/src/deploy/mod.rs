@@ -6,6 +6,7 @@
 //! reads it before anything runs. No key or secret ever appears in it.
 
 pub mod args;
+pub mod client;
 pub mod guard;
 
 use serde::{Deserialize, Serialize};

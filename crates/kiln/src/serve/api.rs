@@ -5,20 +5,21 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kiln_core::deploy::{self, ClientConfig, OfferedProvider};
 use kiln_core::sandbox::{self, SandboxConfig};
 use kiln_core::share::{Opening, ShareError};
 
+use super::fair::FairQueue;
 use super::{AppState, host};
 use crate::links::StoreError;
 
 /// The wasmtime host behind `POST /api/run`, and how many programs may run at once.
 pub(super) struct Runner {
     host: kiln_host::Host,
-    slots: tokio::sync::Semaphore,
+    queue: Arc<FairQueue>,
 }
 
 /// Limits for programs run by the server: tighter than `kiln run`'s defaults, since anyone who
@@ -31,15 +32,17 @@ const RUN_LIMITS: kiln_host::Limits = kiln_host::Limits {
     max_output_bytes: 256 << 10,
     max_stack_bytes: 1 << 20,
 };
-/// Programs running at once; more wait (up to `RUN_QUEUE_WAIT`) for a slot.
+/// Programs running at once; up to `RUN_QUEUE` more wait, each at most `RUN_QUEUE_WAIT`, and
+/// the client served longest ago goes first (`fair.rs`).
 const RUN_SLOTS: usize = 2;
+const RUN_QUEUE: usize = 16;
 const RUN_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Runner {
     pub(super) fn new() -> Result<Self> {
         Ok(Self {
             host: crate::run::host(&RUN_LIMITS)?,
-            slots: tokio::sync::Semaphore::new(RUN_SLOTS),
+            queue: FairQueue::new(RUN_SLOTS, RUN_QUEUE, RUN_QUEUE_WAIT),
         })
     }
 
@@ -171,8 +174,13 @@ enum LinkRefusal {
 
 /// `POST /api/run` with a [`deploy::RunRequest`]: runs it in the wasmtime host under
 /// `RUN_LIMITS`, at most `RUN_SLOTS` at a time, and answers a [`deploy::RunResult`].
-pub(super) async fn run_program(State(st): State<AppState>, body: axum::body::Bytes) -> Response {
-    let Some(runner) = st.runner else {
+pub(super) async fn run_program(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(runner) = st.runner.clone() else {
         return api_error(StatusCode::NOT_FOUND, "this server does not run programs");
     };
     let request: deploy::RunRequest = match serde_json::from_slice(&body) {
@@ -188,7 +196,8 @@ pub(super) async fn run_program(State(st): State<AppState>, body: axum::body::By
             &format!("cannot run {:?}: use js, py, wat or wasm", request.language),
         );
     };
-    let Ok(Ok(permit)) = tokio::time::timeout(RUN_QUEUE_WAIT, runner.slots.acquire()).await else {
+    let client = super::limits::client_address(&st, peer, &headers).to_string();
+    let Ok(permit) = runner.queue.enter(&client).await else {
         // Busy, not broken: a client (or a proxy) may try again after a run's time limit.
         return super::limits::too_many(
             "every run slot is busy; try again in a moment",

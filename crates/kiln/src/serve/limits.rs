@@ -141,14 +141,30 @@ pub(super) async fn rate_limit(
     request: axum::extract::Request,
     next: Next,
 ) -> Response {
-    if let Some(wait) = st.limiter.check(peer.ip().to_string()).await {
-        tracing::warn!(client = %peer.ip(), "rate limited");
+    let client = client_address(&st, peer, request.headers());
+    if let Some(wait) = st.limiter.check(client.to_string()).await {
+        tracing::warn!(%client, "rate limited");
         return too_many(
             &format!("too many requests from this address; try again in {wait} s"),
             wait,
         );
     }
     next.run(request).await
+}
+
+/// Who a request comes from: the connection's address, or behind a `--trusted-proxy` the one
+/// its `X-Forwarded-For` names.
+pub(super) fn client_address(
+    st: &AppState,
+    peer: SocketAddr,
+    headers: &axum::http::HeaderMap,
+) -> std::net::IpAddr {
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    kiln_core::deploy::client::client_address(peer.ip(), &forwarded, &st.trusted_proxies)
 }
 
 /// A 429 that says when to try again.

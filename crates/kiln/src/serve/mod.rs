@@ -12,9 +12,11 @@
 
 mod api;
 mod bundle;
+mod fair;
 mod limits;
 mod proxy;
 mod sandbox;
+mod upstream;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -26,13 +28,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, header};
 use axum::middleware;
 use axum::routing::{any, get, post};
+use kiln_core::deploy::client::Network;
 use kiln_core::sandbox::{Origin, RunnerBase};
 use kiln_core::session::ModelSettings;
 use tokio::net::TcpListener;
 
 use crate::assets;
 use crate::config::{self, FileConfig, LogFormat, ServerProvider};
-use crate::http_client;
 use crate::links::Links;
 
 use self::api::{Runner, client_config, create_link, link_data, open_link, run_program};
@@ -40,6 +42,7 @@ use self::bundle::studio_asset;
 use self::limits::{Limiter, log_request, rate_limit, same_origin_only};
 use self::proxy::proxy;
 use self::sandbox::{runner_page, sandbox_asset};
+use self::upstream::Upstream;
 
 /// Options for `kiln serve`. Each flag can also come from its `KILN_*` environment variable
 /// or from the config file; flags win over the environment, which wins over the file.
@@ -89,6 +92,11 @@ pub struct Options {
     /// to /api/ from pages of any other origin are refused.
     #[arg(long, env = "KILN_PUBLIC_ORIGIN", value_delimiter = ',')]
     public_origin: Vec<String>,
+    /// Reverse proxies in front of this server, by address or network (127.0.0.1,
+    /// 10.0.0.0/8); repeatable. From them, X-Forwarded-For names the client, so the per-client
+    /// limit counts visitors rather than the proxy [default: none; the connection's address].
+    #[arg(long, env = "KILN_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxy: Vec<String>,
     /// Log format.
     #[arg(long, env = "KILN_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
@@ -111,6 +119,8 @@ struct Settings {
     requests_per_minute: u32,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     public_origins: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    trusted_proxies: Vec<String>,
     log_format: LogFormat,
     run: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -181,6 +191,11 @@ fn settings(opts: &Options) -> Result<(Settings, Vec<ServerProvider>)> {
         } else {
             opts.public_origin.clone()
         },
+        trusted_proxies: if opts.trusted_proxy.is_empty() {
+            server.trusted_proxies.clone()
+        } else {
+            opts.trusted_proxy.clone()
+        },
         log_format: opts.log_format.or(server.log_format).unwrap_or_default(),
         run: !opts.no_run && server.run.unwrap_or(true),
         studio: config::studio_defaults(&file.studio)?,
@@ -248,6 +263,11 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         .iter()
         .map(|o| Origin::parse(o).map_err(|e| anyhow!("--public-origin: {e}")))
         .collect::<Result<Vec<_>>>()?;
+    let trusted_proxies = settings
+        .trusted_proxies
+        .iter()
+        .map(|n| n.parse().map_err(|e| anyhow!("--trusted-proxy: {e}")))
+        .collect::<Result<Vec<Network>>>()?;
     let links: Option<Arc<dyn Links>> = match settings.database.clone() {
         // PostgreSQL's client blocks: not on the executor.
         Some(path) => Some(
@@ -318,9 +338,10 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
         defaults: settings.studio.clone(),
         providers: Arc::new(providers),
         links,
-        client: Arc::new(http_client::Client::new()),
+        upstream: Arc::new(Upstream::new()?),
         limiter,
         public_origins: Arc::new(public_origins),
+        trusted_proxies: Arc::new(trusted_proxies),
         runner: if settings.run {
             Some(Arc::new(Runner::new()?))
         } else {
@@ -397,10 +418,12 @@ struct AppState {
     defaults: Option<ModelSettings>,
     providers: Arc<Vec<ServerProvider>>,
     links: Option<Arc<dyn Links>>,
-    client: Arc<http_client::Client>,
+    upstream: Arc<Upstream>,
     limiter: Arc<Limiter>,
     /// `--public-origin`: origins of the studio page beyond the one `Host` names.
     public_origins: Arc<Vec<Origin>>,
+    /// `--trusted-proxy`: peers whose `X-Forwarded-For` names the client.
+    trusted_proxies: Arc<Vec<Network>>,
     runner: Option<Arc<Runner>>,
     /// Short-link checks decoding at once, each on a blocking thread: decoding is CPU work that
     /// must not hold up the executor (`/healthz`, streams, the page).

@@ -9,7 +9,7 @@ use kiln_core::deploy;
 
 use super::AppState;
 use super::api::api_error;
-use crate::http_client;
+use super::upstream::{Head, Proxied};
 
 /// Request headers the proxy passes on; everything else (cookies, the page's own auth, the
 /// browser-access header) stays behind.
@@ -21,7 +21,8 @@ const FORWARDED_HEADERS: [&str; 4] = [
 ];
 
 /// `/api/providers/<id>/<path>`: the provider's chat or model-list call, with the key the server
-/// holds. The response streams back as it arrives.
+/// holds. The response streams back as it arrives, on the executor: an open stream is a task
+/// waiting on two sockets, not a thread.
 pub(super) async fn proxy(
     State(st): State<AppState>,
     Path((id, rest)): Path<(String, String)>,
@@ -59,79 +60,39 @@ pub(super) async fn proxy(
             "the proxy forwards only chat and model-list requests",
         );
     }
-    let forwarded: Vec<(String, String)> = FORWARDED_HEADERS
+    let headers: Vec<(String, String)> = FORWARDED_HEADERS
         .iter()
         .filter_map(|name| {
             let v = headers.get(*name)?.to_str().ok()?;
             Some(((*name).to_owned(), v.to_owned()))
         })
         .collect();
-    let url = format!("{}{path}", provider.endpoint.base_url());
-    let get = method == Method::GET;
-    let client = st.client.clone();
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(16);
-    let (head_tx, head_rx) = tokio::sync::oneshot::channel();
-    let started = std::time::Instant::now();
-    tokio::task::spawn_blocking(move || {
-        let request = http_client::Forward {
-            get,
-            url: &url,
-            headers: &forwarded,
-            body: &body,
-        };
-        let response = client.forward(&request, protocol.auth_header(), provider.key.as_ref());
-        let mut reader = match response {
-            Ok(r) => {
-                tracing::info!(provider = %provider.id, status = r.status, "proxied");
-                let head = (r.status, r.content_type.clone(), r.retry_after.clone());
-                if head_tx.send(Ok(head)).is_err() {
-                    return;
-                }
-                r.body
-            }
-            Err(e) => {
-                tracing::warn!(provider = %provider.id, error = %e, "provider unreachable");
-                let _ = head_tx.send(Err(e.to_string()));
-                return;
-            }
-        };
-        let mut buf = vec![0u8; 16 * 1024];
-        loop {
-            match std::io::Read::read(&mut reader, &mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    if tx
-                        .blocking_send(Ok(axum::body::Bytes::copy_from_slice(&buf[..n])))
-                        .is_err()
-                    {
-                        // The page went away (Stop): dropping the reader closes the upstream.
-                        break;
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
-                    break;
-                }
-            }
-        }
-        tracing::debug!(
-            ms = started.elapsed().as_millis() as u64,
-            "proxy stream ended"
-        );
-    });
-    let (status, content_type, retry_after) = match head_rx.await {
-        Ok(Ok(head)) => head,
-        Ok(Err(e)) => {
+    let request = Proxied {
+        get: method == Method::GET,
+        url: format!("{}{path}", provider.endpoint.base_url()),
+        headers,
+        body,
+    };
+    let sent = st
+        .upstream
+        .send(request, protocol.auth_header(), provider.key.as_ref())
+        .await;
+    let (head, stream) = match sent {
+        Ok(answer) => answer,
+        Err(e) => {
+            tracing::warn!(provider = %provider.id, error = %e, "provider unreachable");
             return api_error(
                 StatusCode::BAD_GATEWAY,
                 &format!("the provider could not be reached: {e}"),
             );
         }
-        Err(_) => return api_error(StatusCode::BAD_GATEWAY, "the proxy failed"),
     };
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
+    tracing::info!(provider = %provider.id, status = head.status, "proxied");
+    let Head {
+        status,
+        content_type,
+        retry_after,
+    } = head;
     let mut response = Response::new(Body::from_stream(stream));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     let h = response.headers_mut();

@@ -8,6 +8,7 @@ mod disk;
 mod extract;
 mod generate;
 mod postgres;
+mod proxy;
 mod replay;
 mod run;
 mod serve;

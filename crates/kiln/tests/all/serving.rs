@@ -49,10 +49,16 @@ impl Drop for Server {
 
 /// Starts `kiln serve --port 0` with `args` and reads the addresses it prints.
 pub fn start_server(args: &[&str]) -> Server {
+    start_server_env(args, &[])
+}
+
+/// `start_server` with these environment variables set for the server.
+pub fn start_server_env(args: &[&str], env: &[(&str, &str)]) -> Server {
     use std::io::BufRead as _;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(["serve", "--port", "0"])
         .args(args)
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
