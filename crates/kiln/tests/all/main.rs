@@ -7,6 +7,7 @@ mod deploy;
 mod disk;
 mod extract;
 mod generate;
+mod nginx;
 mod postgres;
 mod proxy;
 mod replay;
