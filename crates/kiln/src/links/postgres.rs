@@ -6,13 +6,22 @@
 //! away makes requests fail within seconds (the server answers 503) instead of hanging, and a
 //! database that came back is used again without a restart. Calls block: the server makes them
 //! on its blocking threads, as it does the SQLite store's.
+//!
+//! TLS is on when the URL asks for it (`sslmode=require`, or libpq's `verify-ca`/`verify-full`),
+//! and then always verified: the server's certificate must chain to Mozilla's roots or to the
+//! PEM file in `sslrootcert=`, and name the host. Without `sslmode`, connections are plain, as
+//! for a database on loopback or a private network.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use kiln_core::sandbox::live::shared::{MAX_SHARED_KEYS_LISTED, SharedOp};
-use postgres::{Config, NoTls};
+use postgres::Config;
+use postgres::config::SslMode;
 use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{DataAnswer, LinkInfo, Links, StoreError, fits, link_id, now, same_payload, valid_id};
 
@@ -63,8 +72,137 @@ const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
 /// database is counted in memory rather than holding the request up.
 const COUNT_WAIT: Duration = Duration::from_millis(200);
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
-type Connection = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
+type Connection = r2d2::PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>;
+
+/// What the URL asks of TLS, taken out of it before `postgres` reads the rest (it knows neither
+/// `sslrootcert` nor libpq's `verify-*` modes).
+#[derive(Debug, PartialEq, Eq)]
+struct Tls {
+    /// The URL without kiln's TLS parameters.
+    url: String,
+    required: bool,
+    /// `sslrootcert=`: a PEM file of the certificates to trust instead of Mozilla's roots.
+    roots: Option<PathBuf>,
+}
+
+/// Reads `sslmode` and `sslrootcert` from a `postgres://` URL's query.
+fn tls_options(url: &str) -> Result<Tls, StoreError> {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, query),
+        None => (url, ""),
+    };
+    let mut kept = Vec::new();
+    let mut required = false;
+    let mut roots = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "sslmode" => match value {
+                "disable" => {}
+                "require" | "verify-ca" | "verify-full" => required = true,
+                other => {
+                    return Err(StoreError::BadUrl(format!(
+                        "sslmode={other} is not supported: use sslmode=require for TLS (kiln \
+                         always verifies the server's certificate) or leave it out for none"
+                    )));
+                }
+            },
+            "sslrootcert" => {
+                // libpq's "system" is the default roots; anything else is a file.
+                if value != "system" {
+                    roots = Some(PathBuf::from(percent_decode(value)));
+                }
+            }
+            _ => kept.push(pair),
+        }
+    }
+    if roots.is_some() && !required {
+        return Err(StoreError::BadUrl(
+            "sslrootcert is given but TLS is not: add sslmode=require".to_owned(),
+        ));
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok(Tls {
+        url,
+        required,
+        roots,
+    })
+}
+
+/// An error and each of its causes, as one line.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = c.source();
+    }
+    line
+}
+
+/// `%2F` and the like in a URL's query value.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied(),
+            bytes.get(i + 2).copied(),
+        ) {
+            (b'%', Some(h), Some(l)) if hex(h).is_some() && hex(l).is_some() => {
+                let (h, l) = (hex(h).unwrap_or(0), hex(l).unwrap_or(0));
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The TLS connector: rustls (ring) trusting `roots` or Mozilla's.
+fn connector(roots: Option<&PathBuf>) -> Result<MakeRustlsConnect, StoreError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let mut store = rustls::RootCertStore::empty();
+    match roots {
+        Some(path) => {
+            let bad = |e: &dyn std::fmt::Display| {
+                StoreError::BadUrl(format!("sslrootcert {}: {e}", path.display()))
+            };
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| bad(&e))? {
+                store.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+            }
+            if store.is_empty() {
+                return Err(bad(&"holds no PEM certificate"));
+            }
+        }
+        None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| StoreError::BadUrl(format!("TLS: {e}")))?
+    .with_root_certificates(store)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
 
 /// Short links in a PostgreSQL database.
 pub struct PgLinks {
@@ -78,9 +216,17 @@ impl PgLinks {
     /// Connects to `url` and brings the schema up to date. A database that cannot be reached
     /// now is an error here (the server does not start), but not later.
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let mut config: Config = url
+        let tls = tls_options(url)?;
+        let mut config: Config = tls
+            .url
             .parse()
             .map_err(|e: postgres::Error| StoreError::BadUrl(e.to_string()))?;
+        config.ssl_mode(if tls.required {
+            SslMode::Require
+        } else {
+            SslMode::Disable
+        });
+        let connector = connector(tls.roots.as_ref())?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -99,13 +245,19 @@ impl PgLinks {
         };
         config.options(&options);
         config.application_name("kiln");
+        // One connection of its own first: its error names the cause (a refused certificate,
+        // a wrong password), where the pool's would say only that it timed out.
+        match config.connect(connector.clone()) {
+            Ok(client) => drop(client),
+            Err(e) => return Err(StoreError::Unavailable(with_causes(&e))),
+        }
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(0))
             .connection_timeout(CONNECT_TIMEOUT)
             // r2d2 would log each failed attempt itself; the request that failed says it.
             .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build_unchecked(PostgresConnectionManager::new(config, NoTls));
+            .build_unchecked(PostgresConnectionManager::new(config, connector));
         let store = Self {
             pool: Some(pool),
             cleared: AtomicI64::new(0),
@@ -331,8 +483,115 @@ impl Links for PgLinks {
 
 #[cfg(test)]
 mod tests {
+    use postgres::NoTls;
+
     use super::*;
     use crate::links::test_postgres::TestPostgres;
+
+    #[test]
+    fn tls_options_are_read_from_the_url() {
+        let table: &[(&str, &str, bool, Option<&str>)] = &[
+            ("postgres://h/db", "postgres://h/db", false, None),
+            (
+                "postgres://h/db?sslmode=disable",
+                "postgres://h/db",
+                false,
+                None,
+            ),
+            (
+                "postgres://h/db?sslmode=require",
+                "postgres://h/db",
+                true,
+                None,
+            ),
+            (
+                "postgres://h/db?sslmode=verify-full",
+                "postgres://h/db",
+                true,
+                None,
+            ),
+            (
+                "postgres://h/db?application_name=x&sslmode=verify-ca&sslrootcert=%2Fetc%2Fca.pem",
+                "postgres://h/db?application_name=x",
+                true,
+                Some("/etc/ca.pem"),
+            ),
+            (
+                "postgres://h/db?sslrootcert=system&sslmode=require",
+                "postgres://h/db",
+                true,
+                None,
+            ),
+        ];
+        for (url, kept, required, roots) in table {
+            let tls = tls_options(url).unwrap();
+            assert_eq!(tls.url, *kept, "{url}");
+            assert_eq!(tls.required, *required, "{url}");
+            assert_eq!(
+                tls.roots.as_deref(),
+                roots.map(std::path::Path::new),
+                "{url}"
+            );
+        }
+        for (url, says) in [
+            (
+                "postgres://h/db?sslmode=prefer",
+                "sslmode=prefer is not supported",
+            ),
+            (
+                "postgres://h/db?sslmode=allow",
+                "sslmode=allow is not supported",
+            ),
+            ("postgres://h/db?sslrootcert=/ca.pem", "add sslmode=require"),
+        ] {
+            let e = tls_options(url).unwrap_err().to_string();
+            assert!(e.contains(says), "{url}: {e}");
+        }
+    }
+
+    #[test]
+    fn tls_is_used_when_asked_and_the_certificate_is_checked() {
+        let Some(pg) = TestPostgres::start_tls("tls") else {
+            return;
+        };
+        let url = pg.database("kiln");
+        let ca = pg.ca();
+        let with_ca = format!("{url}?sslmode=require&sslrootcert={}", ca.display());
+        let store = PgLinks::open(&with_ca).unwrap();
+        let id = crate::links::conformance::check(&store);
+        assert!(!id.is_empty());
+        let encrypted: bool = store
+            .conn()
+            .unwrap()
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert!(encrypted, "the connection is not encrypted");
+        // A server whose certificate no trusted root signed is refused, and so is plain TCP
+        // to a server that wants TLS.
+        let unknown = PgLinks::open(&format!("{url}?sslmode=require"))
+            .err()
+            .unwrap();
+        assert!(
+            unknown
+                .to_string()
+                .contains("invalid peer certificate: UnknownIssuer"),
+            "{unknown}"
+        );
+        let plain = PgLinks::open(&url).err().unwrap().to_string();
+        assert!(plain.contains("no encryption"), "{plain}");
+        // A CA file that is not one is a clear error, before any connection.
+        let e = PgLinks::open(&format!(
+            "{url}?sslmode=require&sslrootcert=/nonexistent.pem"
+        ))
+        .err()
+        .unwrap();
+        assert!(matches!(e, StoreError::BadUrl(_)), "{e}");
+        assert!(e.to_string().contains("/nonexistent.pem"), "{e}");
+    }
 
     #[test]
     fn behaves_as_a_link_store_and_instances_migrate_together() {

@@ -15,6 +15,8 @@ pub struct TestPostgres {
     bin: PathBuf,
     pub port: u16,
     as_postgres: bool,
+    /// Whether it only accepts TLS (`start_tls`).
+    tls: bool,
 }
 
 /// The newest installed PostgreSQL's programs folder.
@@ -43,6 +45,16 @@ impl TestPostgres {
     /// Starts a new cluster, or says why not: `None` when PostgreSQL is not installed, unless
     /// `KILN_REQUIRE_POSTGRES` is set (as `./dev test` does), where that is a failure.
     pub fn start(name: &str) -> Option<Self> {
+        Self::start_with(name, false)
+    }
+
+    /// A cluster that accepts only TLS connections on TCP, with a certificate for 127.0.0.1
+    /// from a CA of its own (`ca()`), made with the `openssl` command.
+    pub fn start_tls(name: &str) -> Option<Self> {
+        Self::start_with(name, true)
+    }
+
+    fn start_with(name: &str, tls: bool) -> Option<Self> {
         let Some(bin) = programs() else {
             assert!(
                 std::env::var_os("KILN_REQUIRE_POSTGRES").is_none(),
@@ -74,6 +86,7 @@ impl TestPostgres {
             bin,
             port,
             as_postgres,
+            tls,
         };
         pg.run(
             "initdb",
@@ -90,8 +103,100 @@ impl TestPostgres {
                 "--no-sync",
             ],
         );
+        if tls {
+            pg.make_certificates();
+            // Local sockets (createdb) as before; TCP only with TLS.
+            std::fs::write(
+                pg.dir.join("data/pg_hba.conf"),
+                "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+            )
+            .unwrap();
+        }
         pg.start_again();
         Some(pg)
+    }
+
+    /// The CA that signed a TLS cluster's certificate (PEM).
+    pub fn ca(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    fn make_certificates(&self) {
+        let d = &self.dir;
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(d)
+                .output()
+                .expect("the openssl command");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        std::fs::write(d.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=kiln test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "server.crt",
+        ]);
+        // PostgreSQL refuses a key others can read, and must own it.
+        let key = d.join("server.key");
+        std::fs::set_permissions(
+            &key,
+            <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600),
+        )
+        .unwrap();
+        if self.as_postgres {
+            for file in ["server.key", "server.crt"] {
+                let ok = Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(d.join(file))
+                    .status()
+                    .unwrap();
+                assert!(ok.success());
+            }
+        }
     }
 
     fn data(&self) -> String {
@@ -119,11 +224,17 @@ impl TestPostgres {
 
     /// Starts the server (again, after [`Self::stop`]), waiting until it accepts connections.
     pub fn start_again(&self) {
-        let options = format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
             self.port,
             self.dir.display()
         );
+        if self.tls {
+            let d = self.dir.display();
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={d}/server.crt -c ssl_key_file={d}/server.key"
+            ));
+        }
         let log = self.dir.join("server.log").display().to_string();
         self.run(
             "pg_ctl",
