@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serving::{Server, link_body, request, start_server};
+use serving::{Server, link_body, request, request_with, start_server};
 use test_postgres::TestPostgres;
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -179,7 +179,14 @@ const STREAM_GAP: Duration = Duration::from_millis(50);
 /// A fake Ollama on loopback: every `POST /api/chat` gets `STREAM_LINES` NDJSON lines, one per
 /// `STREAM_GAP`, each carrying when it was sent (microseconds since `epoch`).
 fn fake_ollama(epoch: Instant) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    // A deep accept queue: the proxy opens every stream's connection at once, and std's
+    // backlog of 128 would make connections past it wait a second for a SYN retry.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    socket.listen(4096).unwrap();
+    let listener: TcpListener = socket.into();
     let addr = listener.local_addr().unwrap().to_string();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
@@ -377,7 +384,7 @@ fn main() {
          |---:|---:|---:|---:|---:|---:|---:|",
         STREAM_GAP.as_millis()
     );
-    for n in [100, 400, 800] {
+    for n in [100, 400, 800, 1600] {
         let f = streams(&proxy, n, epoch);
         println!(
             "| {n} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} KiB |",
@@ -393,7 +400,14 @@ fn main() {
 
     // /api/run: more clients than slots, each program about a second.
     let run_clients = 32;
-    let server = servers(1, sqlite.to_str().unwrap(), &[]).remove(0);
+    // Each client is its own visitor: it names itself in X-Forwarded-For, which the server
+    // believes from loopback, as from a reverse proxy in front of it.
+    let server = servers(
+        1,
+        sqlite.to_str().unwrap(),
+        &["--trusted-proxy", "127.0.0.1", "--requests-per-minute", "0"],
+    )
+    .remove(0);
     // The server readies its Python and JavaScript runtimes when it starts; runs of each
     // first, so that work is done before anything is measured.
     for (language, source) in [("py", "print(1)"), ("js", "console.log(1)")] {
@@ -414,12 +428,21 @@ fn main() {
     let stop = AtomicBool::new(false);
     let started = Instant::now();
     std::thread::scope(|s| {
-        for _ in 0..run_clients {
-            s.spawn(|| {
+        for client in 0..run_clients {
+            let (finished, per_client, refused, stop, body) =
+                (&finished, &per_client, &refused, &stop, &body);
+            let server = &server;
+            s.spawn(move || {
+                let visitor = format!("198.51.100.{}", client + 1);
+                let headers = [
+                    ("Content-Type", "application/json"),
+                    ("X-Forwarded-For", visitor.as_str()),
+                ];
                 let mut mine = 0;
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
-                    let (head, _) = request(&server.studio, "POST", "/api/run", &body);
+                    let (head, _) =
+                        request_with(&server.studio, "POST", "/api/run", &headers, body);
                     if head.starts_with("http/1.1 200") {
                         finished
                             .lock()
