@@ -7,7 +7,7 @@
 //! that and is never reached, so a client cannot choose its own address.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::str::FromStr;
 
 /// An address or a network whose connections are trusted proxies: `127.0.0.1`, `10.0.0.0/8`,
@@ -96,6 +96,19 @@ pub fn client_address(peer: IpAddr, forwarded_for: &[&str], trusted: &[Network])
     client
 }
 
+/// The key per-client limits count a client by: an IPv4 address itself, an IPv6 address by
+/// its /64. A host or household is usually given a whole /64, so counting single IPv6
+/// addresses would let one client take fresh ones at will.
+pub fn client_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let block = Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64));
+            format!("{block}/64")
+        }
+    }
+}
+
 /// One `X-Forwarded-For` entry: an address, an IPv6 one in brackets, either with a port.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
     let hop = hop.trim();
@@ -158,6 +171,20 @@ mod tests {
     }
 
     #[test]
+    fn clients_are_counted_by_ipv4_address_or_ipv6_block() {
+        for (addr, key) in [
+            ("203.0.113.9", "203.0.113.9"),
+            ("::ffff:203.0.113.9", "203.0.113.9"),
+            ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+            ("2001:db8:1:2::ffff", "2001:db8:1:2::/64"),
+            ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+            ("::1", "::/64"),
+        ] {
+            assert_eq!(client_key(ip(addr)), key, "{addr}");
+        }
+    }
+
+    #[test]
     fn the_client_is_the_first_untrusted_hop_from_the_right() {
         let trusted = nets(&["127.0.0.1", "10.0.0.0/8"]);
         let table: &[(&str, &[&str], &str)] = &[
@@ -198,6 +225,16 @@ mod tests {
                 "peer {peer}, X-Forwarded-For {header:?}"
             );
         }
+        // Bytes that are not an address (a lossily decoded non-UTF-8 value, say) stop the walk
+        // only at their own position: the entry nginx appended after them still counts.
+        assert_eq!(
+            client_address(
+                ip("127.0.0.1"),
+                &["\u{fffd}\u{fffd}, 198.51.100.7"],
+                &trusted
+            ),
+            ip("198.51.100.7")
+        );
         // With nothing trusted, the header never counts.
         assert_eq!(
             client_address(ip("127.0.0.1"), &["198.51.100.7"], &[]),

@@ -114,6 +114,13 @@ fn tls_options(url: &str) -> Result<Tls, StoreError> {
                     roots = Some(PathBuf::from(percent_decode(value)));
                 }
             }
+            // Others of libpq's (sslcert, sslkey, sslcrl…), or a key `postgres` would decode
+            // into one: refused rather than ignored, so TLS is never weaker than asked.
+            _ if key.to_ascii_lowercase().starts_with("ssl") => {
+                return Err(StoreError::BadUrl(format!(
+                    "{key} is not supported: kiln reads sslmode and sslrootcert"
+                )));
+            }
             _ => kept.push(pair),
         }
     }
@@ -543,6 +550,14 @@ mod tests {
                 "sslmode=allow is not supported",
             ),
             ("postgres://h/db?sslrootcert=/ca.pem", "add sslmode=require"),
+            (
+                "postgres://h/db?sslcert=/c.pem&sslmode=require",
+                "sslcert is not supported",
+            ),
+            (
+                "postgres://h/db?ssl%6Dode=require",
+                "ssl%6Dode is not supported",
+            ),
         ] {
             let e = tls_options(url).unwrap_err().to_string();
             assert!(e.contains(says), "{url}: {e}");
@@ -580,6 +595,19 @@ mod tests {
                 .to_string()
                 .contains("invalid peer certificate: UnknownIssuer"),
             "{unknown}"
+        );
+        // The certificate names 127.0.0.1, not localhost.
+        let by_name = url.replace("127.0.0.1", "localhost");
+        let misnamed = PgLinks::open(&format!(
+            "{by_name}?sslmode=require&sslrootcert={}",
+            ca.display()
+        ))
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            misnamed.contains("certificate not valid for name \"localhost\""),
+            "{misnamed}"
         );
         let plain = PgLinks::open(&url).err().unwrap().to_string();
         assert!(plain.contains("no encryption"), "{plain}");

@@ -196,7 +196,7 @@ pub(super) async fn run_program(
             &format!("cannot run {:?}: use js, py, wat or wasm", request.language),
         );
     };
-    let client = super::limits::client_address(&st, peer, &headers).to_string();
+    let client = super::limits::client_key(&st, peer, &headers);
     let Ok(permit) = runner.queue.enter(&client).await else {
         // Busy, not broken: a client (or a proxy) may try again after a run's time limit.
         return super::limits::too_many(
@@ -206,6 +206,9 @@ pub(super) async fn run_program(
     };
     let host_runner = Arc::clone(&runner);
     let outcome = tokio::task::spawn_blocking(move || {
+        // The slot goes with the program, not the request: a client that hangs up does not
+        // free it while its program still runs.
+        let _slot = permit;
         let program = host_runner
             .host
             .prepare(language, request.source.as_bytes())?
@@ -215,7 +218,6 @@ pub(super) async fn run_program(
             .run_program(&program, request.stdin.as_bytes(), &RUN_LIMITS)
     })
     .await;
-    drop(permit);
     let outcome = match outcome {
         Ok(Ok(o)) => o,
         Ok(Err(e)) => return api_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),

@@ -43,6 +43,9 @@ struct Waiter {
 
 /// Clients remembered at most; past it, those not served for `FORGET_AFTER` are forgotten.
 const REMEMBERED: usize = 10_000;
+/// Places one client may hold in the queue at once: a few tabs or people behind one address,
+/// not the whole queue.
+const PLACES_PER_CLIENT: usize = 4;
 const FORGET_AFTER: Duration = Duration::from_secs(600);
 
 impl State {
@@ -55,6 +58,11 @@ impl State {
         if self.last_served.len() >= REMEMBERED {
             self.last_served
                 .retain(|_, at| now.duration_since(*at) < FORGET_AFTER);
+            // Still full of recent clients: forget them all rather than scan the table on
+            // every grant. Everyone then ranks alike until served again.
+            if self.last_served.len() >= REMEMBERED {
+                self.last_served.clear();
+            }
         }
         self.last_served.insert(client.to_owned(), now);
     }
@@ -138,6 +146,9 @@ impl FairQueue {
                 return Ok(Slot {
                     queue: Arc::clone(self),
                 });
+            }
+            if state.waiting.iter().filter(|w| w.client == client).count() >= PLACES_PER_CLIENT {
+                return Err(Refusal::Full);
             }
             if state.waiting.len() >= self.capacity {
                 // Put out the waiter with the weakest claim, if this client's is better.
@@ -265,6 +276,48 @@ mod tests {
         assert_eq!(q.enter("holder").await.err(), Some(Refusal::Full));
         assert_eq!(q.lock().waiting.len(), 1);
         second.abort();
+    }
+
+    #[tokio::test]
+    async fn a_slot_granted_as_its_waiter_gave_up_is_given_back() {
+        let q = FairQueue::new(1, 4, LONG);
+        let slot = q.enter("a").await.unwrap();
+        let (tx, rx) = oneshot::channel();
+        q.lock().waiting.push(Waiter {
+            id: 99,
+            client: "b".to_owned(),
+            answer: tx,
+        });
+        let place = Place {
+            queue: Arc::clone(&q),
+            id: 99,
+            answer: Some(rx),
+        };
+        // The slot passes to b's place, whose request is gone before it takes it.
+        drop(slot);
+        assert_eq!(running(&q), 1);
+        drop(place);
+        assert_eq!(running(&q), 0);
+        assert!(q.lock().waiting.is_empty());
+    }
+
+    #[tokio::test]
+    async fn one_client_holds_at_most_a_few_places() {
+        let q = FairQueue::new(1, 16, LONG);
+        let _slot = q.enter("x").await.unwrap();
+        let mut waiting = Vec::new();
+        for _ in 0..PLACES_PER_CLIENT {
+            let q = Arc::clone(&q);
+            waiting.push(tokio::spawn(
+                async move { q.enter("many").await.map(|_| ()) },
+            ));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(q.lock().waiting.len(), PLACES_PER_CLIENT);
+        assert_eq!(q.enter("many").await.err(), Some(Refusal::Full));
+        for w in waiting {
+            w.abort();
+        }
     }
 
     #[tokio::test]

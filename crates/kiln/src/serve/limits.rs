@@ -141,8 +141,8 @@ pub(super) async fn rate_limit(
     request: axum::extract::Request,
     next: Next,
 ) -> Response {
-    let client = client_address(&st, peer, request.headers());
-    if let Some(wait) = st.limiter.check(client.to_string()).await {
+    let client = client_key(&st, peer, request.headers());
+    if let Some(wait) = st.limiter.check(client.clone()).await {
         tracing::warn!(%client, "rate limited");
         return too_many(
             &format!("too many requests from this address; try again in {wait} s"),
@@ -152,19 +152,25 @@ pub(super) async fn rate_limit(
     next.run(request).await
 }
 
-/// Who a request comes from: the connection's address, or behind a `--trusted-proxy` the one
-/// its `X-Forwarded-For` names.
-pub(super) fn client_address(
+/// Who a request comes from, as the rate limit and the run queue count clients: the
+/// connection's address, or behind a `--trusted-proxy` the one its `X-Forwarded-For` names;
+/// an IPv6 address by its /64 (`kiln_core::deploy::client::client_key`).
+pub(super) fn client_key(
     st: &AppState,
     peer: SocketAddr,
     headers: &axum::http::HeaderMap,
-) -> std::net::IpAddr {
-    let forwarded: Vec<&str> = headers
+) -> String {
+    // Lossy, not `to_str`: one line holds the client's own value and the proxy's addition, and
+    // bytes a client put in its part must not hide the part the proxy wrote.
+    let forwarded: Vec<String> = headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .collect();
-    kiln_core::deploy::client::client_address(peer.ip(), &forwarded, &st.trusted_proxies)
+    let forwarded: Vec<&str> = forwarded.iter().map(String::as_str).collect();
+    let address =
+        kiln_core::deploy::client::client_address(peer.ip(), &forwarded, &st.trusted_proxies);
+    kiln_core::deploy::client::client_key(address)
 }
 
 /// A 429 that says when to try again.

@@ -228,6 +228,28 @@ fn assert_opens(server: &Server, id: &str) {
     );
 }
 
+/// A fake provider whose every reply promises 1,000 bytes, sends a line and hangs up.
+fn breaks_off() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n\
+                  {\"message\":{\"role\":\"assistant\",\"content\":\"partial\"},\"done\":false}\n",
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    addr
+}
+
 #[test]
 fn the_documented_nginx_recipe_serves_two_instances_as_one() {
     let Some(program) = nginx_program() else {
@@ -246,6 +268,7 @@ fn the_documented_nginx_recipe_serves_two_instances_as_one() {
     .unwrap();
     let url = pg.database("kiln");
     let (ollama, seen, go) = fake_ollama();
+    let cut = breaks_off();
     let limit = 6;
     let start = |name: &str| {
         let config = dir.join(format!("{name}.toml"));
@@ -253,7 +276,8 @@ fn the_documented_nginx_recipe_serves_two_instances_as_one() {
             &config,
             format!(
                 "[[providers]]\nid = \"local\"\nprotocol = \"ollama\"\n\
-                 base_url = \"http://{ollama}/{name}\"\n"
+                 base_url = \"http://{ollama}/{name}\"\n\
+                 [[providers]]\nid = \"cut\"\nprotocol = \"ollama\"\nbase_url = \"http://{cut}\"\n"
             ),
         )
         .unwrap();
@@ -328,6 +352,30 @@ fn the_documented_nginx_recipe_serves_two_instances_as_one() {
     let (status, body) = via(&nginx, STUDIO, "203.0.113.8", "GET", counted, "");
     assert_eq!(status, 404, "another visitor: {body}");
 
+    // A reply cut off upstream reaches the page as what came and no clean end (HTTP/1.1 to
+    // kiln, so its chunked reply can end without the last chunk; over nginx's default 1.0 the
+    // close would look like the end).
+    let mut s = TcpStream::connect(("127.0.0.1", nginx.port)).unwrap();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    let chat = r#"{"model":"m","messages":[],"stream":true}"#;
+    write!(
+        s,
+        "POST /api/providers/cut/api/chat HTTP/1.1\r\nHost: {STUDIO}\r\n\
+         X-Forwarded-For: 198.51.100.29\r\nContent-Type: application/json\r\n\
+         Connection: close\r\nContent-Length: {}\r\n\r\n{chat}",
+        chat.len()
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("partial"), "{answer}");
+    assert!(
+        !answer.ends_with("0\r\n\r\n"),
+        "a cut reply looks complete: {answer:?}"
+    );
+
     // A model reply streams through nginx as it comes: the fake sends its last line only once
     // the first has reached the client.
     let mut stream = TcpStream::connect(("127.0.0.1", nginx.port)).unwrap();
@@ -364,8 +412,17 @@ fn the_documented_nginx_recipe_serves_two_instances_as_one() {
     // That instance is stopped (SIGTERM) with the stream open. Meanwhile everything sent
     // through nginx is answered, by the other instance.
     let stopping = instances.remove(holder);
+    let stopping_at = stopping.studio.clone();
     let stopped = std::thread::spawn(move || stopping.terminate());
-    std::thread::sleep(Duration::from_millis(300));
+    // It stops taking connections at once (what makes nginx go to the other).
+    let deadline = Instant::now() + WAIT;
+    while TcpStream::connect(&stopping_at).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the stopping instance still accepts"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     for i in 0..6 {
         let (status, body) = via(&nginx, STUDIO, "198.51.100.40", "GET", "/config.json", "");
         assert_eq!(status, 200, "request {i} while one instance stops: {body}");
