@@ -23,13 +23,13 @@ mod serving;
 #[path = "../src/links/test_postgres.rs"]
 mod test_postgres;
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serving::{Server, link_body, request, request_with, start_server};
+use serving::{Server, link_body, read_request, request, request_with, start_server};
 use test_postgres::TestPostgres;
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -192,22 +192,7 @@ fn fake_ollama(epoch: Instant) -> String {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
             std::thread::spawn(move || {
-                let mut reader = BufReader::new(conn.try_clone().unwrap());
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
+                let _ = read_request(&conn);
                 let _ = conn.write_all(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\n\r\n",
                 );

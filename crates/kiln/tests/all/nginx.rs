@@ -5,7 +5,7 @@
 //! Without nginx or PostgreSQL installed it says so and passes, unless `KILN_REQUIRE_NGINX` is
 //! set (`./dev test` sets it and installs both).
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,7 +13,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 use crate::deploy::{link_body, payload_of, temp};
-use crate::serving::{Server, request, start_server};
+use crate::serving::{Server, read_request, request, start_server};
 use crate::test_postgres::TestPostgres;
 
 const STUDIO: &str = "kiln.example.org";
@@ -137,15 +137,18 @@ fn start_nginx(program: &Path, dir: &Path, instances: &[&Server]) -> Nginx {
 
 /// A request through nginx to the site named `host`, as the client at `client` (which the
 /// client itself claims in `X-Forwarded-For`, as nginx on another machine would have passed
-/// it: nginx appends the test's own address, which kiln also trusts). The status and body.
-fn via(
+/// Sends a request through nginx to the site named `host`, as the client at `client` (which
+/// the client itself claims in `X-Forwarded-For`, as nginx on another machine would have passed
+/// it: nginx appends the test's own address, which kiln also trusts); the connection, to read
+/// the answer from.
+fn send_via(
     nginx: &Nginx,
     host: &str,
     client: &str,
     method: &str,
     path: &str,
     body: &str,
-) -> (u16, String) {
+) -> TcpStream {
     let mut s = TcpStream::connect(("127.0.0.1", nginx.port)).unwrap();
     s.set_read_timeout(Some(WAIT)).unwrap();
     let json = if body.is_empty() {
@@ -160,6 +163,19 @@ fn via(
         body.len()
     )
     .unwrap();
+    s
+}
+
+/// `send_via`, and the answer's status and body.
+fn via(
+    nginx: &Nginx,
+    host: &str,
+    client: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (u16, String) {
+    let mut s = send_via(nginx, host, client, method, path, body);
     let mut all = Vec::new();
     s.read_to_end(&mut all).unwrap();
     let all = String::from_utf8_lossy(&all).into_owned();
@@ -184,26 +200,8 @@ fn fake_ollama() -> (String, Receiver<String>, Sender<()>) {
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
-            let mut reader = BufReader::new(conn.try_clone().unwrap());
-            let mut first = String::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                if first.is_empty() {
-                    first = line.trim_end().to_owned();
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                if line == "\r\n" {
-                    break;
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
+            let (head, _) = read_request(&conn);
+            let first = head.lines().next().unwrap_or_default().to_owned();
             let _ = seen_tx.send(first);
             let _ = conn.write_all(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\n\r\n\
@@ -235,11 +233,7 @@ fn breaks_off() -> String {
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
-            let mut reader = BufReader::new(conn.try_clone().unwrap());
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
-                line.clear();
-            }
+            let _ = read_request(&conn);
             let _ = conn.write_all(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n\
                   {\"message\":{\"role\":\"assistant\",\"content\":\"partial\"},\"done\":false}\n",
@@ -355,17 +349,15 @@ fn the_documented_nginx_recipe_serves_two_instances_as_one() {
     // A reply cut off upstream reaches the page as what came and no clean end (HTTP/1.1 to
     // kiln, so its chunked reply can end without the last chunk; over nginx's default 1.0 the
     // close would look like the end).
-    let mut s = TcpStream::connect(("127.0.0.1", nginx.port)).unwrap();
-    s.set_read_timeout(Some(WAIT)).unwrap();
     let chat = r#"{"model":"m","messages":[],"stream":true}"#;
-    write!(
-        s,
-        "POST /api/providers/cut/api/chat HTTP/1.1\r\nHost: {STUDIO}\r\n\
-         X-Forwarded-For: 198.51.100.29\r\nContent-Type: application/json\r\n\
-         Connection: close\r\nContent-Length: {}\r\n\r\n{chat}",
-        chat.len()
-    )
-    .unwrap();
+    let mut s = send_via(
+        &nginx,
+        STUDIO,
+        "198.51.100.29",
+        "POST",
+        "/api/providers/cut/api/chat",
+        chat,
+    );
     let mut answer = Vec::new();
     let _ = s.read_to_end(&mut answer);
     let answer = String::from_utf8_lossy(&answer);
@@ -378,17 +370,14 @@ fn the_documented_nginx_recipe_serves_two_instances_as_one() {
 
     // A model reply streams through nginx as it comes: the fake sends its last line only once
     // the first has reached the client.
-    let mut stream = TcpStream::connect(("127.0.0.1", nginx.port)).unwrap();
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    let chat = r#"{"model":"m","messages":[],"stream":true}"#;
-    write!(
-        stream,
-        "POST /api/providers/local/api/chat HTTP/1.1\r\nHost: {STUDIO}\r\n\
-         X-Forwarded-For: 198.51.100.30\r\nContent-Type: application/json\r\n\
-         Connection: close\r\nContent-Length: {}\r\n\r\n{chat}",
-        chat.len()
-    )
-    .unwrap();
+    let mut stream = send_via(
+        &nginx,
+        STUDIO,
+        "198.51.100.30",
+        "POST",
+        "/api/providers/local/api/chat",
+        chat,
+    );
     let mut got = Vec::new();
     let mut buf = [0; 4096];
     while !String::from_utf8_lossy(&got).contains("first ") {

@@ -2,13 +2,13 @@
 //! play one part: a stream that waits for the page, an error with a retry delay, a stream that
 //! breaks off, one that never stops, and none at all.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Duration;
 
 use crate::deploy::temp;
-use crate::serving::{Server, start_server_env};
+use crate::serving::{Server, read_request, start_server_env};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -23,24 +23,7 @@ fn fake(answer: fn(TcpStream, &Receiver<()>, &Sender<String>)) -> Fake {
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(conn) = conn else { continue };
-            let mut reader = BufReader::new(conn.try_clone().unwrap());
-            let mut head = String::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                head.push_str(&line);
-                if line == "\r\n" {
-                    break;
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
+            let (head, body) = read_request(&conn);
             let _ = requests_tx.send(format!("{head}{}", String::from_utf8_lossy(&body)));
             answer(conn, &go_rx, &events_tx);
         }

@@ -2,7 +2,7 @@
 //! the integration tests, and the load benchmark (`benches/load.rs` includes this file).
 #![allow(dead_code, clippy::unwrap_used, clippy::panic)] // test code: failures stop loudly
 
-use std::io::{Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -120,4 +120,29 @@ pub fn request_with(
 /// The body of `POST /api/links`.
 pub fn link_body(payload: &str) -> String {
     serde_json::json!({ "payload": payload }).to_string()
+}
+
+/// The other side, for the fake providers the tests and the benchmark stand up: reads one
+/// request from `conn` and gives its head (request line and headers, as sent) and its body (as
+/// long as `Content-Length` says).
+pub fn read_request(conn: &TcpStream) -> (String, Vec<u8>) {
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut head = String::new();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    (head, body)
 }
