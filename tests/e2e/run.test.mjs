@@ -1,6 +1,7 @@
 // Code artifacts in the studio: a Python or JavaScript program from a model reply shows as code,
-// and Run in the Code tab runs it on the server's wasmtime host, with its output and how it
-// ended; a runaway program is stopped by the time limit and the page stays usable.
+// and Run in the Code tab runs it on the server's wasmtime host (chosen over the browser, which
+// coderun.test.mjs covers), with its output and how it ended; a runaway program is stopped by
+// the time limit and the page stays usable.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStudio, runArtifact, VIEWPORTS, withPage } from './harness.mjs';
@@ -11,9 +12,17 @@ const { server, browser } = await setup('server', 'browser');
 const reply = (language, code) =>
   `Here it is.\n\n<kiln-artifact id="prog" kind="code" language="${language}" title="Program">\n${code}\n</kiln-artifact>\n`;
 
+/** Where Run goes: under `kiln serve` both places are offered (the browser first; the choice
+ * stays for the page's later artifacts). */
+async function onServer(page) {
+  await page.getByTestId('run-place').selectOption('server');
+  assert.match(await page.getByTestId('run-note').innerText(), /Runs on this server/);
+}
+
 async function runInCodeTab(page, language, code) {
   await runArtifact(page, reply(language, code));
   await page.getByTestId('tab-code').click();
+  await onServer(page);
   await page.getByTestId('code-run').click();
   const status = page.getByTestId('run-status');
   await status.waitFor({ timeout: 60_000 });
@@ -45,6 +54,7 @@ describe('running code artifacts', () => {
       await page.getByTestId('run-input').locator('summary').click();
       await page.getByTestId('code-args').fill('--count 3 "two words"');
       await page.getByTestId('code-stdin').fill('first line\nsecond');
+      await onServer(page);
       await page.getByTestId('code-run').click();
       await page.getByTestId('run-stdout').waitFor({ timeout: 60_000 });
       assert.match(await page.getByTestId('run-status').innerText(), /^Exited with code 0/);
@@ -56,6 +66,7 @@ describe('running code artifacts', () => {
       await page.getByTestId('run-input').locator('summary').click();
       await page.getByTestId('code-args').fill("a 'b c'");
       await page.getByTestId('code-stdin').fill('xyz');
+      await onServer(page);
       await page.getByTestId('code-run').click();
       await page.getByTestId('run-stdout').waitFor({ timeout: 60_000 });
       assert.equal(await page.getByTestId('run-stdout').innerText(), 'a|b c 3\n');
@@ -74,6 +85,28 @@ describe('running code artifacts', () => {
       assert.match(status, /^Stopped by Kiln: time limit/);
       await page.getByTestId('prompt-input').fill('still typing');
       assert.equal(await page.getByTestId('prompt-input').inputValue(), 'still typing');
+    });
+  });
+
+  test('the browser runs the same program alike, and either place can be chosen per run', async () => {
+    await withPage(browser, 'run-both-places', VIEWPORTS.desktop, async (page) => {
+      await openStudio(page, server.url);
+      const program = 'import sys\nprint(sys.argv[1:], sys.stdin.read())';
+      await runArtifact(page, reply('python', program));
+      await page.getByTestId('tab-code').click();
+      await page.getByTestId('run-input').locator('summary').click();
+      await page.getByTestId('code-args').fill('x "y z"');
+      await page.getByTestId('code-stdin').fill('in');
+      assert.equal(await page.getByTestId('run-place').inputValue(), 'browser');
+      assert.match(await page.getByTestId('run-note').innerText(), /Runs in this browser/);
+      await page.getByTestId('code-run').click();
+      await page.getByTestId('run-stdout').waitFor({ timeout: 120_000 });
+      const inBrowser = await page.getByTestId('run-stdout').innerText();
+      assert.equal(inBrowser, "['x', 'y z'] in\n");
+      await onServer(page);
+      await page.getByTestId('code-run').click();
+      await page.getByTestId('run-progress').waitFor({ state: 'detached', timeout: 60_000 });
+      assert.equal(await page.getByTestId('run-stdout').innerText(), inBrowser);
     });
   });
 

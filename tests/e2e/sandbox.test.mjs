@@ -47,8 +47,13 @@ async function assertStudioIntact(page, lines, opts = {}) {
   assert.ok(!(await page.evaluate(() => document.body.innerText)).includes('PWNED'), 'the studio DOM was changed');
   for (const line of lines) assert.ok(!line.includes(SECRET), `the secret leaked into: ${line}`);
   assert.ok(!lines.some((l) => l.includes('SPOOFED')), 'a spoofed bridge message was shown');
-  const workers = await page.evaluate(async () => (navigator.serviceWorker ? (await navigator.serviceWorker.getRegistrations()).length : 0));
-  assert.equal(workers, 0, 'a service worker was registered');
+  // The studio's own service worker (sw.js beside the page) is the only one.
+  const workers = await page.evaluate(async () => (navigator.serviceWorker
+    ? (await navigator.serviceWorker.getRegistrations())
+      .map((r) => (r.active || r.waiting || r.installing)?.scriptURL ?? 'none')
+    : []));
+  const own = new URL('sw.js', server.url).href;
+  assert.ok(workers.every((w) => w === own), `a service worker was registered: ${workers}`);
   // The studio still answers.
   await fill(page, 'prompt-input', 'still here');
   assert.equal(await value(page, 'prompt-input'), 'still here');

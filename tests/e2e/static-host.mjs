@@ -8,6 +8,7 @@ import path from 'node:path';
 const TYPES = {
   html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', wasm: 'application/wasm',
   css: 'text/css; charset=utf-8', svg: 'image/svg+xml', json: 'application/json',
+  webmanifest: 'application/manifest+json',
 };
 
 /** Parses a `_headers` file into `[{ pattern, headers: [[name, value]] }]`. */
@@ -30,8 +31,9 @@ function matches(pattern, urlPath) {
 }
 
 /** Serves `dir` at `http://<host>:<port><base>` and resolves with its origin. With
- * `headers: false` it ignores `_headers`, as a plain file server (`python3 -m http.server`) does. */
-export async function startStaticHost(dir, { base = '/', host = '127.0.0.1', headers: useHeaders = true } = {}) {
+ * `headers: false` it ignores `_headers`, as a plain file server (`python3 -m http.server`) does;
+ * `port` starts it again where an earlier one was (the same origin, for offline tests). */
+export async function startStaticHost(dir, { base = '/', host = '127.0.0.1', headers: useHeaders = true, port = 0 } = {}) {
   // Read per request, so a host can start before the build writes the folder.
   const headersPath = path.join(dir, '_headers');
   const server = createServer((req, res) => {
@@ -50,9 +52,13 @@ export async function startStaticHost(dir, { base = '/', host = '127.0.0.1', hea
     res.writeHead(200, headers);
     res.end(readFileSync(file));
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   return {
     origin: `http://${host}:${server.address().port}`,
+    port: server.address().port,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };
 }

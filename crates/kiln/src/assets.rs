@@ -53,6 +53,7 @@ pub fn content_type(name: &str) -> &'static str {
         Some("css") => "text/css; charset=utf-8",
         Some("svg") => "image/svg+xml",
         Some("json") => "application/json",
+        Some("webmanifest") => "application/manifest+json",
         Some("png") => "image/png",
         Some("woff2") => "font/woff2",
         Some("txt") => "text/plain; charset=utf-8",

@@ -113,27 +113,25 @@ pub fn run(opts: &Options) -> Result<()> {
     for asset in assets::all() {
         write_asset(out, asset)?;
     }
-    // Hosts that send no headers (GitHub Pages) still give the runner its policy: the same CSP
-    // as a <meta>, which the artifact's frame inherits. A header, where there is one, adds to it.
-    if let Some(runner) = assets::all()
-        .iter()
-        .find(|a| a.name == "sandbox/runner.html")
-    {
-        let html = String::from_utf8_lossy(runner.raw);
+    // Hosts that send no headers (GitHub Pages) still give the runners their policies: the
+    // same CSP as a <meta>, which the artifact's frame and the code runner's Worker inherit. A
+    // header, where there is one, adds to it.
+    for (name, csp) in sandbox_pages(plan.runner.as_ref()) {
+        let Some(page) = assets::all().iter().find(|a| a.name == name) else {
+            continue;
+        };
+        let html = String::from_utf8_lossy(page.raw);
         let meta = format!(
-            "<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
-            sandbox::static_runner_csp(plan.runner.as_ref())
+            "<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">"
         );
         let with_meta = html.replacen("<meta charset=\"utf-8\">", &meta, 1);
         if with_meta == html {
-            bail!(
-                "the bundle's sandbox/runner.html has no <meta charset> to place the policy after"
-            );
+            bail!("the bundle's {name} has no <meta charset> to place the policy after");
         }
-        write(out, "sandbox/runner.html", with_meta.as_bytes())?;
+        write(out, name, with_meta.as_bytes())?;
         // The precompressed copies would carry the page without its policy.
         for ext in ["gz", "br"] {
-            let _ = std::fs::remove_file(out.join(format!("sandbox/runner.html.{ext}")));
+            let _ = std::fs::remove_file(out.join(format!("{name}.{ext}")));
         }
     }
     let config_json = serde_json::to_string_pretty(&plan.client).context("writing config.json")?;
@@ -157,6 +155,14 @@ pub fn run(opts: &Options) -> Result<()> {
         }
     );
     Ok(())
+}
+
+/// The sandbox's two pages and the policy each is served with on a static host.
+fn sandbox_pages(runner: Option<&RunnerBase>) -> [(&'static str, String); 2] {
+    [
+        ("sandbox/runner.html", sandbox::static_runner_csp(runner)),
+        ("sandbox/code.html", sandbox::code_runner_csp()),
+    ]
 }
 
 fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<()> {
@@ -209,6 +215,7 @@ fn headers_file(plan: &Plan) -> String {
         );
     }
     let _ = writeln!(s, "{b}config.json\n  Cache-Control: no-cache\n");
+    let _ = writeln!(s, "{b}sw.js\n  Cache-Control: no-cache\n");
     for asset in assets::all() {
         if assets::cache_control(asset.name).contains("immutable")
             && !asset.name.starts_with("sandbox/")
@@ -217,11 +224,12 @@ fn headers_file(plan: &Plan) -> String {
         }
     }
     if plan.runner.is_none() {
-        let _ = writeln!(
-            s,
-            "{b}sandbox/runner.html\n  Content-Security-Policy: {}\n  Cache-Control: no-cache\n",
-            sandbox::static_runner_csp(None)
-        );
+        for (name, csp) in sandbox_pages(None) {
+            let _ = writeln!(
+                s,
+                "{b}{name}\n  Content-Security-Policy: {csp}\n  Cache-Control: {IMMUTABLE}\n"
+            );
+        }
         let _ = writeln!(s, "{b}{VENDOR_HEADERS}");
     }
     s
@@ -238,10 +246,12 @@ fn sandbox_headers_file(runner: &RunnerBase) -> String {
     format!(
         "# Written by `kiln build` for the sandbox site ({}): deploy this folder there.\n\n\
          {path}*\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: no-referrer\n\n\
-         {path}runner.html\n  Content-Security-Policy: {}\n  Cache-Control: no-cache\n\n\
+         {path}runner.html\n  Content-Security-Policy: {}\n  Cache-Control: {IMMUTABLE}\n\n\
+         {path}code.html\n  Content-Security-Policy: {}\n  Cache-Control: {IMMUTABLE}\n\n\
          {path}{}",
         runner.prefix(),
         sandbox::static_runner_csp(Some(runner)),
+        sandbox::code_runner_csp(),
         VENDOR_HEADERS.trim_start_matches("sandbox/"),
     )
 }
@@ -262,6 +272,7 @@ fn nginx_snippet(plan: &Plan) -> String {
          add_header Cross-Origin-Opener-Policy same-origin always;\n    \
          add_header Cache-Control no-cache always;\n}}\n\
          location = {b}config.json {{\n    {common}\n    add_header Cache-Control no-cache always;\n}}\n\
+         location = {b}sw.js {{\n    {common}\n    add_header Cache-Control no-cache always;\n}}\n\
          location {b}examples/ {{\n    {common}\n    add_header Cache-Control no-cache always;\n}}\n\
          location ~ ^{b}(_headers|nginx-kiln\\.conf|sandbox/_headers)$ {{\n    return 404;\n}}\n"
     );
@@ -271,12 +282,16 @@ fn nginx_snippet(plan: &Plan) -> String {
                 s,
                 "location = {b}sandbox/runner.html {{\n    {common}\n    \
                  add_header Content-Security-Policy \"{}\" always;\n    \
-                 add_header Cache-Control no-cache always;\n}}\n\
+                 add_header Cache-Control \"{IMMUTABLE}\" always;\n}}\n\
+                 location = {b}sandbox/code.html {{\n    {common}\n    \
+                 add_header Content-Security-Policy \"{}\" always;\n    \
+                 add_header Cache-Control \"{IMMUTABLE}\" always;\n}}\n\
                  location {b}sandbox/vendor/ {{\n    {common}\n    \
                  add_header Access-Control-Allow-Origin * always;\n    \
                  add_header Cache-Control \"{IMMUTABLE}\" always;\n    gzip_static on;\n}}\n\
                  location {b}sandbox/ {{\n    {common}\n    add_header Cache-Control no-cache always;\n}}\n",
-                sandbox::static_runner_csp(None)
+                sandbox::static_runner_csp(None),
+                sandbox::code_runner_csp()
             );
         }
         Some(r) => {
@@ -284,10 +299,12 @@ fn nginx_snippet(plan: &Plan) -> String {
                 s,
                 "\n# The sandbox site ({}) is another server block: serve this folder's sandbox/\n\
                  # there, with:\n#   location = /runner.html {{\n#       add_header Content-Security-Policy \"{}\" always;\n\
+                 #   }}\n#   location = /code.html {{\n#       add_header Content-Security-Policy \"{}\" always;\n\
                  #   }}\n#   location /vendor/ {{\n#       add_header Access-Control-Allow-Origin * always;\n\
                  #       add_header Cache-Control \"{IMMUTABLE}\" always;\n#   }}\n",
                 r.prefix(),
-                sandbox::static_runner_csp(Some(r))
+                sandbox::static_runner_csp(Some(r)),
+                sandbox::code_runner_csp()
             );
         }
     }
@@ -333,7 +350,14 @@ mod tests {
             "{headers}"
         );
         assert!(headers.contains("frame-src 'self'"), "{headers}");
-        assert!(headers.contains("/kiln/sandbox/runner.html\n  Content-Security-Policy: default-src 'none'; script-src 'self'"));
+        assert!(headers.contains("/kiln/sandbox/runner.html\n  Content-Security-Policy: default-src 'none'; script-src http: https:"));
+        assert!(headers.contains("/kiln/sandbox/code.html\n  Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline' blob: 'wasm-unsafe-eval'"), "{headers}");
+        // Named with their version by the studio, the pages are kept for good (offline).
+        assert!(headers.contains("/kiln/sandbox/runner.html\n  Content-Security-Policy: "));
+        assert!(
+            headers.contains("/kiln/sw.js\n  Cache-Control: no-cache"),
+            "{headers}"
+        );
         let nginx = nginx_snippet(&plan);
         assert!(
             nginx.contains("location = /kiln/sandbox/runner.html {"),
@@ -357,7 +381,9 @@ mod tests {
         assert!(!headers.contains("runner.html"));
         let runner = plan.runner.as_ref().unwrap();
         let sandbox = sandbox_headers_file(runner);
-        assert!(sandbox.contains("/k/runner.html\n  Content-Security-Policy: default-src 'none'; script-src https://box.example.net/k/runner.js"), "{sandbox}");
+        assert!(sandbox.contains("/k/runner.html\n  Content-Security-Policy: default-src 'none'; script-src https://box.example.net/k/vendor/ 'unsafe-inline'"), "{sandbox}");
+        assert!(sandbox.contains("/k/code.html\n  Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline' blob:"), "{sandbox}");
+        assert!(sandbox.contains("immutable\n\n/k/code.html"), "{sandbox}");
         assert!(
             make_plan(
                 &opts("/", Some("https://box.example.net/x y/")),

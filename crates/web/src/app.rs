@@ -21,6 +21,7 @@ use crate::browser;
 use crate::composer::Composer;
 use crate::gallery::Gallery;
 use crate::history::HistoryPanel;
+use crate::offline::{OFFLINE_HEADER, Offline, OfflineBanners};
 use crate::preview::Preview;
 use crate::settings::{SettingsPanel, has_saved_settings, load_settings};
 use crate::share::{
@@ -31,8 +32,12 @@ use crate::status::Status;
 use crate::transcript_view::{Entry, Transcript};
 use crate::turns::Turns;
 
-async fn fetch_config() -> Result<ClientConfig, String> {
-    let text = browser::fetch_text("./config.json").await?;
+async fn fetch_config(offline: Offline) -> Result<ClientConfig, String> {
+    let (text, cached) =
+        browser::fetch_text_and_header("./config.json", Some(OFFLINE_HEADER)).await?;
+    if cached {
+        offline.served_from_cache();
+    }
     serde_json::from_str::<ClientConfig>(&text)
         .map_err(|e| format!("config.json is not valid: {e}"))
 }
@@ -41,7 +46,8 @@ async fn fetch_config() -> Result<ClientConfig, String> {
 pub fn App() -> impl IntoView {
     let apps = Apps::new();
     provide_context(apps);
-    let config = LocalResource::new(fetch_config);
+    let offline = Offline::start();
+    let config = LocalResource::new(move || fetch_config(offline));
     let client_config = Signal::derive(move || config.get());
     let sandbox_config = Signal::derive(move || client_config.get().map(|c| c.map(|c| c.sandbox)));
     let offered = Signal::derive(move || {
@@ -329,6 +335,7 @@ pub fn App() -> impl IntoView {
                     {move || settings.with(|s| format!("Model: {} · {}", s.provider, if s.model.is_empty() { "choose" } else { &s.model }))}
                 </button>
             </header>
+            <OfflineBanners offline=offline/>
             <Show when=move || show_settings.get()>
                 <SettingsPanel settings=settings offered=offered key_typing=key_typing/>
             </Show>

@@ -115,6 +115,15 @@ pub fn local_entries(prefix: &str) -> Vec<(String, String)> {
 
 /// GETs a same-origin URL and returns its body text, or a message saying what failed.
 pub async fn fetch_text(url: &str) -> Result<String, String> {
+    fetch_text_and_header(url, None).await.map(|(text, _)| text)
+}
+
+/// [`fetch_text`], also giving whether the response carried `header` (set by this site's own
+/// service worker).
+pub async fn fetch_text_and_header(
+    url: &str,
+    header: Option<&str>,
+) -> Result<(String, bool), String> {
     let window = web_sys::window().ok_or("no window")?;
     let response = JsFuture::from(window.fetch_with_str(url))
         .await
@@ -125,12 +134,34 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
     if !response.ok() {
         return Err(format!("{url} answered {}", response.status()));
     }
+    let flagged = header.is_some_and(|h| response.headers().has(h).unwrap_or(false));
     let text = response.text().map_err(|_| "no body".to_owned())?;
     let text = JsFuture::from(text)
         .await
         .map_err(|_| "could not read the body".to_owned())?;
-    text.as_string()
-        .ok_or_else(|| "body is not text".to_owned())
+    let text = text
+        .as_string()
+        .ok_or_else(|| "body is not text".to_owned())?;
+    Ok((text, flagged))
+}
+
+/// The content of the page's `<meta name="…">`, as the bundle filled it in.
+pub fn meta(name: &str) -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .query_selector(&format!("meta[name={name}]"))
+        .ok()
+        .flatten()?
+        .get_attribute("content")
+        .filter(|s| !s.contains("{{"))
+}
+
+/// The version of this build's sandbox pages, which their addresses carry (see
+/// `kiln_core::sandbox::pages_version`); empty when the page does not say.
+pub fn sandbox_version() -> String {
+    meta("kiln-sandbox-version")
+        .filter(|v| kiln_core::sandbox::is_pages_version(v))
+        .unwrap_or_default()
 }
 
 /// The page's origin, e.g. `http://127.0.0.1:8787`.
@@ -180,6 +211,12 @@ pub async fn post_json(url: &str, json: &str) -> Result<(u16, String), String> {
 
 /// GETs `url` and returns its bytes when the answer is 200.
 pub async fn get_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let buffer = get_buffer(url).await?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// [`get_bytes`], left in the browser's memory as an `ArrayBuffer` (to hand on to a frame).
+pub async fn get_buffer(url: &str) -> Result<js_sys::ArrayBuffer, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response = JsFuture::from(window.fetch_with_str(url))
         .await
@@ -194,7 +231,9 @@ pub async fn get_bytes(url: &str) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(buffer)
         .await
         .map_err(|_| "could not read the body".to_owned())?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    buffer
+        .dyn_into()
+        .map_err(|_| "the body is not bytes".to_owned())
 }
 
 /// Removes `key` from sessionStorage when the page goes away normally (a reload, a closed

@@ -1,35 +1,51 @@
 //! The Code tab: the artifact's source, Copy, the editor (saved edits become a new version),
-//! and Run for code artifacts on a server that runs them (`POST ./api/run`), with the
-//! arguments and standard input the person gives them.
+//! and Run for Python and JavaScript artifacts, in this browser or on a server that runs them
+//! (`crate::code_runs`), with the arguments and standard input the person gives them.
 
+use kiln_core::deploy::RunRequest;
 use kiln_core::deploy::args::{check, split_args};
-use kiln_core::deploy::{RunRequest, RunResult};
+use kiln_core::sandbox::SandboxConfig;
+use kiln_core::sandbox::code_run::RunPlace;
 use kiln_core::studio::{Runnable, host_language};
 use leptos::prelude::*;
 
 use crate::browser;
-
-/// What `POST ./api/run` answered: the result, or why there is none.
-async fn run_on_server(request: &RunRequest) -> Result<RunResult, String> {
-    let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
-    let (status, text) = browser::post_json("./api/run", &body).await?;
-    RunResult::from_answer(status, &text)
-}
+use crate::code_runs::CodeRuns;
 
 #[component]
 pub fn CodeTab(
     runnable: ReadSignal<Option<Runnable>>,
     /// Whether the server runs code artifacts.
     can_run: Signal<bool>,
+    /// Where the sandbox lives (the browser's code runner is there).
+    sandbox_config: Signal<Option<Result<SandboxConfig, String>>>,
+    /// The preview's code runs, which outlive this tab.
+    code_runs: CodeRuns,
     /// Keeps code edited by hand as a new version, and runs it.
     on_hand_edit: Callback<String>,
 ) -> impl IntoView {
-    let run_output = RwSignal::new(None::<Result<RunResult, String>>);
-    let running = RwSignal::new(false);
-    // A new artifact starts without the last one's output.
+    let CodeRuns {
+        running,
+        output: run_output,
+        place,
+        ..
+    } = code_runs;
+    let language = move || runnable.with(|r| r.as_ref().and_then(host_language));
+    // What this artifact can run on: the browser for Python and JavaScript in a build with
+    // their runtimes, the server when it runs code (WAT only there).
+    let in_browser = move || language().is_some_and(|l| code_runs.in_browser(l));
+    let on_server = move || can_run.get() && language().is_some();
     Effect::new(move |_| {
-        runnable.track();
-        run_output.set(None);
+        let default = RunPlace::default_for(in_browser(), on_server());
+        let current = place.get_untracked();
+        let still_fits = match current {
+            Some(RunPlace::Browser) => in_browser(),
+            Some(RunPlace::Server) => on_server(),
+            None => false,
+        };
+        if !still_fits {
+            place.set(default);
+        }
     });
     // What the program is given; kept while the tab is open, across runs and new versions.
     let args_line = RwSignal::new(String::new());
@@ -58,15 +74,10 @@ pub fn CodeTab(
         }) else {
             return;
         };
-        running.set(true);
-        leptos::task::spawn_local(async move {
-            run_output.set(Some(run_on_server(&request).await));
-            running.set(false);
-        });
+        code_runs.run(request, sandbox_config.get_untracked());
     };
-    let runnable_here = move || {
-        can_run.get() && runnable.with(|r| r.as_ref().is_some_and(|r| host_language(r).is_some()))
-    };
+    let runnable_here = move || place.get().is_some();
+    let both = move || in_browser() && on_server();
     // The editor, open while `editing`.
     let editing = RwSignal::new(false);
     let editor_error = RwSignal::new(None::<String>);
@@ -105,11 +116,24 @@ pub fn CodeTab(
     view! {
         <Show when=runnable_here>
             <div class="run-bar">
-                <button class="send small" data-testid="code-run" disabled=move || running.get() on:click=run_code>
-                    {move || if running.get() { "Running…" } else { "Run" }}
+                <button class="send small" data-testid="code-run" disabled=move || running.get().is_some() on:click=run_code>
+                    {move || if running.get().is_some() { "Running…" } else { "Run" }}
                 </button>
-                <span class="muted">"Runs on this server in a wasmtime sandbox: no files, no network, 5 s."</span>
+                <Show when=move || running.get().is_some() && place.get() == Some(RunPlace::Browser)>
+                    <button class="secondary small" data-testid="code-stop" on:click=move |_| code_runs.stop()>"Stop"</button>
+                </Show>
+                <Show when=both>
+                    <label class="visually-hidden" for="run-place">"Where to run"</label>
+                    <select id="run-place" data-testid="run-place"
+                        prop:value=move || if place.get() == Some(RunPlace::Server) { "server" } else { "browser" }
+                        on:change=move |ev| place.set(Some(if event_target_value(&ev) == "server" { RunPlace::Server } else { RunPlace::Browser }))>
+                        <option value="browser">"In this browser"</option>
+                        <option value="server">"On the server"</option>
+                    </select>
+                </Show>
+                <span class="muted" data-testid="run-note">{move || place.get().map(RunPlace::note)}</span>
             </div>
+            {move || running.get().map(|words| view! { <p class="muted" role="status" data-testid="run-progress">{words}</p> })}
             <details class="run-input" data-testid="run-input">
                 <summary>"Arguments and input"</summary>
                 <label for="code-args">"Arguments (quote words with spaces)"</label>

@@ -62,12 +62,8 @@ async fn load() -> Result<JsValue, String> {
         return Ok(api);
     }
     let doc = window.document().ok_or("no document")?;
-    let src = doc
-        .query_selector("meta[name=kiln-editor]")
-        .ok()
-        .flatten()
-        .and_then(|m| m.get_attribute("content"))
-        .filter(|s| !s.is_empty() && !s.contains("{{"))
+    let src = crate::browser::meta("kiln-editor")
+        .filter(|s| !s.is_empty())
         .ok_or("this build has no code editor")?;
     if doc
         .query_selector("script[data-kiln-editor]")

@@ -16,10 +16,9 @@ use std::rc::Rc;
 
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Timeout;
-use kiln_core::sandbox::ToFrame;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// A studio key press is told to runners at most this often (a press of the pointer always).
 const KEY_EVERY_MS: f64 = 200.0;
@@ -33,9 +32,9 @@ pub struct Connection {
 impl Connection {
     /// Hands the runner in `frame` one end of a new channel and `run`; every batch it sends
     /// back goes to `on_batch`. `None` if the frame is gone or refuses.
-    pub fn open(
+    pub fn open<M: serde::Serialize>(
         frame: &web_sys::HtmlIFrameElement,
-        run: &ToFrame,
+        run: &M,
         mut on_batch: impl FnMut(String) + 'static,
     ) -> Option<Self> {
         let target = frame.content_window()?;
@@ -64,8 +63,39 @@ impl Connection {
         Some(connection)
     }
 
-    /// Sends the runner a command.
-    pub fn send(&self, msg: &ToFrame) {
+    /// Hands the runner `bytes` in a message `{v, type, runtime, bytes}`, the buffer
+    /// transferred, not copied (a runtime is megabytes).
+    pub fn send_bytes(&self, v: u32, kind: &str, runtime: &str, bytes: &js_sys::ArrayBuffer) {
+        let message = js_sys::Object::new();
+        let set = |k: &str, value: &JsValue| js_sys::Reflect::set(&message, &k.into(), value);
+        if set("v", &JsValue::from(v)).is_err()
+            || set("type", &JsValue::from_str(kind)).is_err()
+            || set("runtime", &JsValue::from_str(runtime)).is_err()
+            || set("bytes", bytes).is_err()
+        {
+            return;
+        }
+        let transfer = js_sys::Array::of1(bytes);
+        let _ = self
+            .port
+            .post_message_with_transferable(&message, &transfer);
+    }
+
+    /// Tells the runner why the studio has no bytes for `runtime`.
+    pub fn send_error(&self, v: u32, kind: &str, runtime: &str, error: &str) {
+        let message = js_sys::Object::new();
+        for (k, value) in [("type", kind), ("runtime", runtime), ("error", error)] {
+            if js_sys::Reflect::set(&message, &k.into(), &JsValue::from_str(value)).is_err() {
+                return;
+            }
+        }
+        if js_sys::Reflect::set(&message, &"v".into(), &JsValue::from(v)).is_ok() {
+            let _ = self.port.post_message(&message);
+        }
+    }
+
+    /// Sends the runner a command (a `kiln_core::sandbox::ToFrame`, or a code runner's command).
+    pub fn send<M: serde::Serialize>(&self, msg: &M) {
         if let Ok(json) = serde_json::to_string(msg) {
             let _ = self.port.post_message(&json.into());
         }

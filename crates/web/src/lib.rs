@@ -11,6 +11,7 @@ mod artifact_menu;
 #[cfg(feature = "bare-page")]
 mod bare;
 mod browser;
+mod code_runs;
 mod code_tab;
 mod composer;
 mod console_view;
@@ -21,6 +22,7 @@ mod history;
 mod history_guard;
 mod idb;
 mod live;
+mod offline;
 mod overlays;
 mod preview;
 mod runs;

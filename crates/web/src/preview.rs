@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::apps::Apps;
 use crate::browser;
+use crate::code_runs::CodeRuns;
 use crate::code_tab::CodeTab;
 use crate::console_view::{AUTO_FIX_KEY, ConsoleTab};
 use crate::overlays::{ConsentNotices, IsolationNote, Overlays};
@@ -84,10 +85,13 @@ pub fn Preview(
         frames,
         ..
     } = runs;
-    // A new artifact opens on the Preview tab.
+    // Code artifacts' runs (in this browser or on the server), kept across tabs.
+    let code_runs = CodeRuns::new(console, console_rev);
+    // A new artifact opens on the Preview tab, without the last one's run.
     Effect::new(move |_| {
         runnable.track();
         tab.set(Tab::Preview);
+        code_runs.reset();
     });
 
     let fix_prompt = move || {
@@ -205,7 +209,7 @@ pub fn Preview(
                     <p class="muted" role="status" data-testid="app-paused">"Paused: the keyboard went into the app without a click Kiln could see. Press Resume in the app to use it again."</p>
                 </Show>
                 <Show when=move || tab.get() == Tab::Code>
-                    <CodeTab runnable=runnable can_run=can_run on_hand_edit=on_hand_edit/>
+                    <CodeTab runnable=runnable can_run=can_run sandbox_config=sandbox_config code_runs=code_runs on_hand_edit=on_hand_edit/>
                 </Show>
                 <Show when=move || tab.get() == Tab::Versions>
                     <crate::versions::VersionsView versions=versions viewing=viewing on_show=on_show_version on_restore=on_restore/>

@@ -439,7 +439,7 @@ impl Runs {
                 );
             }
         };
-        let src = runner.runner_url(&granted);
+        let src = runner.runner_url(&granted, &browser::sandbox_version());
         let token = browser::random_token();
         let stored = self.apps.cached(&r.app).unwrap_or_default();
         let csp = sandbox::artifact_csp(Some(&runner), &granted);

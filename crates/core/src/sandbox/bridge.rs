@@ -2,7 +2,7 @@
 //! typed, versioned set of shapes each way, parsed defensively.
 //!
 //! Three parties. The artifact's frame runs Kiln's bridge script, but also whatever the artifact
-//! wrote, so anything it sends may be hostile. The runner (`runner.js`, on the sandbox origin,
+//! wrote, so anything it sends may be hostile. The runner (`runner.js`, inlined into `runner.html` on the sandbox origin,
 //! out of the artifact's reach) receives the frame's messages, checks the per-view token before
 //! parsing, applies budgets, coalesces, and sends the studio one [`Batch`] at most every
 //! [`FLUSH_MS`], with what it saw itself ([`RunnerEvent`]). The studio checks the token again

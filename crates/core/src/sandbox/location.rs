@@ -78,16 +78,48 @@ impl RunnerBase {
         format!("{}vendor/", self.prefix())
     }
 
+    /// The code runner's address (where Python and JavaScript artifacts run in the browser),
+    /// for the sandbox pages of `version` (see [`pages_version`]).
+    pub fn code_runner_url(&self, version: &str) -> String {
+        format!("{}code.html?v={version}", self.prefix())
+    }
+
     /// The runner page's address for a view granted `consent` (its origins go in the query, so
     /// `kiln serve` can narrow the runner's own policy to them).
-    pub fn runner_url(&self, consent: &Consent) -> String {
+    /// The version of the sandbox pages (see [`pages_version`]) is in it too: the pages are
+    /// cached for good under it, which is how a sandboxed frame opens with no network (no
+    /// service worker can answer for a frame on an opaque origin; the HTTP cache can).
+    pub fn runner_url(&self, consent: &Consent, version: &str) -> String {
         let connect: Vec<&str> = consent.network.iter().map(Origin::as_str).collect();
         format!(
-            "{}runner.html?connect={}",
+            "{}runner.html?v={version}&connect={}",
             self.prefix(),
             connect.join("%20")
         )
     }
+}
+
+/// The version of a build's sandbox pages (`runner.html`, `code.html`, each with its script
+/// inside), from their bytes: what the studio puts in their addresses, so a browser may keep
+/// each version for good and still loads a new one the moment the studio names it.
+pub fn pages_version(runner_html: &[u8], code_html: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for page in [runner_html, code_html] {
+        hasher.update((page.len() as u64).to_le_bytes());
+        hasher.update(page);
+    }
+    hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `v` has the shape of a [`pages_version`].
+pub fn is_pages_version(v: &str) -> bool {
+    v.len() == 16
+        && v.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 /// Resolves `location` (an absolute URL, an absolute path, or a path relative to the page, as
@@ -204,12 +236,30 @@ mod tests {
             ..Consent::default()
         };
         assert_eq!(
-            base.runner_url(&consent),
-            "https://a.org/k/sandbox/runner.html?connect=https://api.x.org%20http://b:81"
+            base.runner_url(&consent, "0123456789abcdef"),
+            "https://a.org/k/sandbox/runner.html?v=0123456789abcdef&connect=https://api.x.org%20http://b:81"
         );
         assert_eq!(
-            base.runner_url(&Consent::default()),
-            "https://a.org/k/sandbox/runner.html?connect="
+            base.runner_url(&Consent::default(), "0123456789abcdef"),
+            "https://a.org/k/sandbox/runner.html?v=0123456789abcdef&connect="
         );
+    }
+
+    #[test]
+    fn the_pages_version_follows_their_bytes() {
+        let v = pages_version(b"<runner>", b"<code>");
+        assert!(is_pages_version(&v), "{v}");
+        assert_eq!(v, pages_version(b"<runner>", b"<code>"));
+        assert_ne!(v, pages_version(b"<runner>!", b"<code>"));
+        assert_ne!(v, pages_version(b"<runner><code>", b""));
+        for bad in [
+            "",
+            "0123",
+            "0123456789ABCDEF",
+            "0123456789abcdeg",
+            "0123456789abcdef0",
+        ] {
+            assert!(!is_pages_version(bad), "{bad}");
+        }
     }
 }

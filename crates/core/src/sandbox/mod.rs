@@ -8,6 +8,7 @@
 pub mod appdata;
 mod bridge;
 mod buffer;
+pub mod code_run;
 mod console;
 pub(crate) mod document;
 mod focus;
@@ -28,7 +29,7 @@ pub use console::{ConsoleLine, ConsoleLog, LineKind};
 pub use document::{compose_document, declared_consent, declared_origins};
 pub use focus::{FocusAction, FocusGuard, LOAD_GRACE_MS, PAUSE_REASON};
 pub use identity::AppId;
-pub use location::{LocationError, RunnerBase, resolve_runner};
+pub use location::{LocationError, RunnerBase, is_pages_version, pages_version, resolve_runner};
 pub use origin::{Origin, OriginError};
 pub use storage::{ArtifactStorage, STORAGE_QUOTA_BYTES, StorageError};
 pub use watchdog::{
@@ -195,15 +196,17 @@ pub fn artifact_csp(runner: Option<&RunnerBase>, consent: &Consent) -> String {
 
 /// The CSP of the runner page on the sandbox origin, which hosts the artifact's frame.
 ///
-/// Its only script is `runner.js` from the runner's folder (named in full: the runner frame is
-/// itself sandboxed, so `'self'` would match nothing). The artifact's `srcdoc` frame inherits
+/// Its own script is inline (the page is one file, so a browser can keep it for offline use:
+/// Chromium keeps nothing a sandboxed frame loads but the frame's page itself); the vendor
+/// folder is named in full (the runner frame is itself sandboxed, so `'self'` would match
+/// nothing). The artifact's `srcdoc` frame inherits
 /// this policy on top of its own, so a document that somehow lost its first-place CSP still
 /// cannot connect anywhere. `frame-src 'none'` stops the artifact frame from navigating itself
 /// to any URL, which would otherwise leak data in the URL.
 pub fn runner_csp(runner: &RunnerBase, consent: &Consent) -> String {
     let p = runner.prefix();
     runner_policy(
-        &format!("{p}runner.js {p}vendor/"),
+        &format!("{p}vendor/"),
         &format!("{p}vendor/"),
         &connect_src(consent),
     )
@@ -212,21 +215,35 @@ pub fn runner_csp(runner: &RunnerBase, consent: &Consent) -> String {
 /// The runner's CSP for a static host, which cannot vary a header by query string: network
 /// access is left to the policy first in each artifact's document (which names exactly the
 /// granted origins); this one still stops everything else. A build that does not know where
-/// its runner will be served (the single-origin fallback) names `'self'`, which Chromium
-/// resolves to the runner's URL origin even though the frame itself is sandboxed.
+/// its runner will be served (the single-origin fallback) cannot name it: `'self'` is the
+/// runner's URL origin in Chromium and Firefox, but nothing at all in WebKit, whose sandboxed
+/// frame has only its opaque origin (no app ran there). It names [`ANY_WEB`] instead, which
+/// leaves the exact sources to the artifact's own policy (composed first into its document,
+/// with the runner's full address the studio resolved).
 pub fn static_runner_csp(runner: Option<&RunnerBase>) -> String {
     let connect = "http: https: ws: wss:";
     match runner {
         Some(r) => {
             let p = r.prefix();
-            runner_policy(
-                &format!("{p}runner.js {p}vendor/"),
-                &format!("{p}vendor/"),
-                connect,
-            )
+            runner_policy(&format!("{p}vendor/"), &format!("{p}vendor/"), connect)
         }
-        None => runner_policy("'self'", "'self'", connect),
+        None => runner_policy(ANY_WEB, ANY_WEB, connect),
     }
+}
+
+/// What a static single-origin build's sandbox pages name for their own files, which it cannot
+/// name by address (see [`static_runner_csp`]).
+const ANY_WEB: &str = "http: https:";
+
+/// The code runner's CSP (`code.html`, where Python and JavaScript artifacts run in a
+/// Worker): its own inline script, WebAssembly and a `blob:` Worker; no network at all (the
+/// studio hands it the runtimes). The same wherever the sandbox is served.
+pub fn code_runner_csp() -> String {
+    "default-src 'none'; script-src 'unsafe-inline' blob: 'wasm-unsafe-eval'; \
+     worker-src blob:; child-src blob:; connect-src 'none'; style-src 'unsafe-inline'; \
+     frame-src 'none'; form-action 'none'; base-uri 'none'; object-src 'none'; \
+     manifest-src 'none'"
+        .to_owned()
 }
 
 fn runner_policy(scripts: &str, vendor: &str, connect: &str) -> String {
@@ -551,9 +568,7 @@ mod tests {
         assert_eq!(directive(&csp, "connect-src"), Some("'none'"));
         assert_eq!(
             directive(&csp, "script-src"),
-            Some(
-                "http://localhost:8788/runner.js http://localhost:8788/vendor/ 'unsafe-inline' 'unsafe-eval' blob:"
-            )
+            Some("http://localhost:8788/vendor/ 'unsafe-inline' 'unsafe-eval' blob:")
         );
     }
 
@@ -564,7 +579,7 @@ mod tests {
         assert_eq!(directive(&csp, "frame-src"), Some("'none'"));
         assert_eq!(directive(&csp, "form-action"), Some("'none'"));
         assert!(
-            csp.contains("script-src https://a.org/kiln/sandbox/runner.js "),
+            csp.contains("script-src https://a.org/kiln/sandbox/vendor/ "),
             "{csp}"
         );
         // The artifact's own first-place policy still says 'none' unless the person allowed.
@@ -572,8 +587,12 @@ mod tests {
         assert_eq!(directive(&artifact, "connect-src"), Some("'none'"));
         let unknown = static_runner_csp(None);
         assert!(
-            unknown.contains("script-src 'self' 'unsafe-inline'"),
+            unknown.contains("script-src http: https: 'unsafe-inline'"),
             "{unknown}"
+        );
+        assert!(
+            !unknown.contains("'self'"),
+            "WebKit matches 'self' to nothing: {unknown}"
         );
         assert_eq!(directive(&unknown, "frame-src"), Some("'none'"));
     }
@@ -640,5 +659,24 @@ mod tests {
         let cfg: SandboxConfig =
             serde_json::from_str(r#"{"runner":"sandbox/","isolation":"same-origin"}"#).unwrap();
         assert_eq!(cfg.isolation, Isolation::SameOrigin);
+    }
+
+    #[test]
+    fn the_code_runner_may_run_wasm_in_a_worker_and_reach_nothing() {
+        let csp = code_runner_csp();
+        assert!(csp.starts_with("default-src 'none'; "), "{csp}");
+        assert!(
+            csp.contains("script-src 'unsafe-inline' blob: 'wasm-unsafe-eval';"),
+            "{csp}"
+        );
+        assert!(csp.contains("connect-src 'none';"), "{csp}");
+        assert!(csp.contains("worker-src blob:;"), "{csp}");
+        assert!(!csp.contains(" 'unsafe-eval'"), "{csp}");
+        assert!(!csp.contains("http"), "{csp}");
+        let base = RunnerBase::parse("https://box.example.net/k/").unwrap();
+        assert_eq!(
+            base.code_runner_url("0123456789abcdef"),
+            "https://box.example.net/k/code.html?v=0123456789abcdef"
+        );
     }
 }

@@ -41,7 +41,7 @@ use self::api::{Runner, client_config, create_link, link_data, open_link, run_pr
 use self::bundle::studio_asset;
 use self::limits::{Limiter, log_request, rate_limit, same_origin_only};
 use self::proxy::proxy;
-use self::sandbox::{runner_page, sandbox_asset};
+use self::sandbox::{code_runner_page, runner_page, sandbox_asset};
 use self::upstream::Upstream;
 
 /// Options for `kiln serve`. Each flag can also come from its `KILN_*` environment variable
@@ -382,6 +382,7 @@ async fn serve(settings: Settings, providers: Vec<ServerProvider>) -> Result<()>
     let sandbox_app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/runner.html", get(runner_page))
+        .route("/code.html", get(code_runner_page))
         .fallback(sandbox_asset)
         .with_state(public_sandbox.map(Arc::new))
         .layer(middleware::from_fn(log_request));

@@ -1,7 +1,8 @@
 //! The sandbox origin: `runner.html` with a CSP naming its own origin and the network origins
-//! the person granted, and the runner's other files (vendored libraries with CORS).
+//! the person granted, `code.html` (code artifacts run in the browser) with its own, and the
+//! runners' other files (vendored libraries and runtimes with CORS).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -18,6 +19,36 @@ use crate::assets;
 pub(super) struct RunnerQuery {
     #[serde(default)]
     connect: String,
+    /// The version of the sandbox pages the studio asks for (`kiln_core::sandbox::pages_version`).
+    #[serde(default)]
+    v: String,
+}
+
+/// Which version of the sandbox pages a page request asked for.
+#[derive(serde::Deserialize)]
+pub(super) struct PageQuery {
+    #[serde(default)]
+    v: String,
+}
+
+/// The version of this binary's sandbox pages.
+fn pages_version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        let raw = |path| assets::lookup_sandbox(path).map_or(&[][..], |a| a.raw);
+        sandbox::pages_version(raw("/runner.html"), raw("/code.html"))
+    })
+}
+
+/// A page asked for by this build's version is kept by the browser for good (how a sandboxed
+/// frame opens offline); any other request revalidates, so an older studio gets today's page.
+fn cache_for(response: &mut Response, asked: &str) {
+    if asked == pages_version() {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
 }
 
 pub(super) async fn runner_page(
@@ -29,8 +60,11 @@ pub(super) async fn runner_page(
     let Some(file) = assets::lookup_sandbox("/runner.html") else {
         return not_found(&method);
     };
-    let connect = query.connect;
-    let network: Result<Vec<Origin>, _> = connect.split_whitespace().map(Origin::parse).collect();
+    let network: Result<Vec<Origin>, _> = query
+        .connect
+        .split_whitespace()
+        .map(Origin::parse)
+        .collect();
     let network = match network {
         Ok(n) => n,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
@@ -50,12 +84,27 @@ pub(super) async fn runner_page(
     };
     let mut response = respond(file, &method, &headers);
     set_csp(&mut response, &sandbox::runner_csp(&self_base, &consent));
+    cache_for(&mut response, &query.v);
+    response
+}
+
+pub(super) async fn code_runner_page(
+    method: Method,
+    headers: HeaderMap,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let Some(file) = assets::lookup_sandbox("/code.html") else {
+        return not_found(&method);
+    };
+    let mut response = respond(file, &method, &headers);
+    set_csp(&mut response, &sandbox::code_runner_csp());
+    cache_for(&mut response, &query.v);
     response
 }
 
 pub(super) async fn sandbox_asset(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     match assets::lookup_sandbox(uri.path()) {
-        Some(file) if uri.path() != "/runner.html" => {
+        Some(file) if uri.path() != "/runner.html" && uri.path() != "/code.html" => {
             let mut response = respond(file, &method, &headers);
             if assets::is_vendored(file.name) {
                 response.headers_mut().insert(

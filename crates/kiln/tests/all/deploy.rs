@@ -486,7 +486,8 @@ fn build_writes_a_static_site_with_its_headers() {
         "_headers",
         "nginx-kiln.conf",
         "sandbox/runner.html",
-        "sandbox/runner.js",
+        "sandbox/code.html",
+        "sw.js",
         "examples/index.json",
     ] {
         assert!(out_dir.join(f).is_file(), "{f}");
@@ -497,7 +498,11 @@ fn build_writes_a_static_site_with_its_headers() {
     assert_eq!(config["sandbox"]["runner"], "sandbox/");
     assert_eq!(config["sandbox"]["isolation"], "same-origin");
     let runner = std::fs::read_to_string(out_dir.join("sandbox/runner.html")).unwrap();
-    assert!(runner.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'self'"), "{runner}");
+    assert!(runner.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src http: https: 'unsafe-inline'"), "{runner}");
+    // Each sandbox page is one file (its script inside), so a browser can keep it offline.
+    assert!(!out_dir.join("sandbox/runner.js").exists());
+    let code = std::fs::read_to_string(out_dir.join("sandbox/code.html")).unwrap();
+    assert!(code.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline' blob: 'wasm-unsafe-eval'"), "{code}");
     assert!(runner.contains("frame-src 'none'"), "{runner}");
     let headers = std::fs::read_to_string(out_dir.join("_headers")).unwrap();
     assert!(

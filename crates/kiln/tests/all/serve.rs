@@ -95,6 +95,43 @@ fn studio_and_sandbox_origins_answer_with_their_policies() {
         );
         let (head, _) = get(&server.sandbox, "/runner.html?connect=*", "localhost:1");
         assert!(head.starts_with("http/1.1 400"), "{head}");
+        // Asked for by the version the studio names, the sandbox's pages are kept for good
+        // (how a sandboxed frame opens offline); asked for otherwise, they revalidate.
+        let (_, page) = get(&server.studio, "/", &server.studio);
+        let page = String::from_utf8_lossy(&page);
+        let version = page
+            .split("name=\"kiln-sandbox-version\" content=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap();
+        assert_eq!(version.len(), 16, "{page}");
+        let (head, _) = get(
+            &server.sandbox,
+            &format!("/runner.html?v={version}&connect="),
+            "localhost:1",
+        );
+        assert!(head.contains("immutable"), "{head}");
+        let (head, _) = get(
+            &server.sandbox,
+            "/runner.html?v=0000000000000000&connect=",
+            "localhost:1",
+        );
+        assert!(head.contains("cache-control: no-cache"), "{head}");
+        // The code runner: a Worker and WebAssembly, and no network at all.
+        let (head, body) = get(
+            &server.sandbox,
+            &format!("/code.html?v={version}"),
+            "localhost:1",
+        );
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(
+            head.contains("connect-src 'none'")
+                && head.contains("worker-src blob:")
+                && head.contains("'wasm-unsafe-eval'"),
+            "{head}"
+        );
+        assert!(head.contains("immutable"), "{head}");
+        assert!(String::from_utf8_lossy(&body).contains("need_runtime"));
         // The studio's page is not on the sandbox origin, and the runner not on the studio's.
         let (head, _) = get(&server.sandbox, "/index.html", "localhost:1");
         assert!(head.starts_with("http/1.1 404"), "{head}");
