@@ -104,7 +104,7 @@ export function problems(log) {
     ...log.console.filter((m) => m.type === 'error' || m.type === 'warning').map((m) => `${m.type}: ${m.text}`),
     // A new run (or another conversation) replaces a runner frame that may still be loading,
     // which cancels its request: the studio's doing, not a failure.
-    ...log.failedRequests.filter((r) => !/\/runner\.html\?connect=\S* net::ERR_ABORTED$/.test(r)),
+    ...log.failedRequests.filter((r) => !/\/runner\.html\?(v=[0-9a-f]*&)?connect=\S* net::ERR_ABORTED$/.test(r)),
   ];
 }
 

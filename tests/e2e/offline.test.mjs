@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,6 +53,30 @@ async function openExample(page, title, ready) {
     card.click();
   }, title);
   return waitForConsole(page, ready, 20_000);
+}
+
+// Installing is the browser's own prompt, which no driver can press; Chromium says through
+// CDP whether the page qualifies (a persistent profile: it never installs from incognito).
+if (ENGINES.includes('chromium')) {
+  test('chromium: the studio is installable as an app', async () => {
+    const site = await startStaticHost(build(), { base: BASE });
+    const context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'kiln-profile-')), {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'],
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(site.origin + BASE);
+      await page.getByTestId('prompt-input').waitFor({ timeout: 30_000 });
+      await page.waitForFunction(() => navigator.serviceWorker?.controller, null, { timeout: 30_000 });
+      const cdp = await context.newCDPSession(page);
+      assert.deepEqual((await cdp.send('Page.getInstallabilityErrors')).installabilityErrors, []);
+      const manifest = await cdp.send('Page.getAppManifest');
+      assert.deepEqual(manifest.errors, []);
+    } finally {
+      await context.close();
+      await site.close();
+    }
+  });
 }
 
 for (const name of ENGINES) {

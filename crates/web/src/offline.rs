@@ -110,6 +110,10 @@ impl Offline {
     async fn register(self) -> Result<(), String> {
         let container = container()
             .ok_or("this browser has no service workers here (not a secure context?)")?;
+        // Only a page an older version controls can be offered an update: in one it does not
+        // control (the first visit), the first version takes over by itself. (WebKit tells of
+        // a first worker's `installed` state only once it already controls the page.)
+        let controlled_at_load = container.controller().is_some();
         let options = web_sys::RegistrationOptions::new();
         options.set_scope("./");
         let registration = JsFuture::from(container.register_with_options("./sw.js", &options))
@@ -119,7 +123,7 @@ impl Offline {
             .dyn_into()
             .map_err(|_| "the service worker registration is not one")?;
         // A version that installed while the page was closed waits already.
-        if registration.waiting().is_some() && container.controller().is_some() {
+        if registration.waiting().is_some() && controlled_at_load {
             self.update_ready.set(true);
         }
         let reg = registration.clone();
@@ -130,11 +134,8 @@ impl Offline {
             let worker = installing.clone();
             let reg = reg.clone();
             let changed = EventListener::new(&installing, "statechange", move |_| {
-                // Only an update waits: the first version takes the page at once (WebKit tells
-                // of its `installed` state late, when it is already in control).
-                let has_controller = self::container().is_some_and(|c| c.controller().is_some());
-                if worker.state() == ServiceWorkerState::Installed
-                    && has_controller
+                if controlled_at_load
+                    && worker.state() == ServiceWorkerState::Installed
                     && reg.waiting().is_some()
                 {
                     self.update_ready.set(true);
