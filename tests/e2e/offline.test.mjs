@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { kilnBin, startServer, VIEWPORTS } from './harness.mjs';
@@ -160,10 +160,15 @@ for (const name of ENGINES) {
         .catch(() => null);
       assert.equal(await marker(), null);
 
-      // Deploy: a changed page and, as every build changes it, a changed service worker.
+      // Deploy: a changed page and, as every build changes it, a new version of the service
+      // worker (which keeps its files apart from the old version's).
       const index = path.join(dir, 'index.html');
       writeFileSync(index, readFileSync(index, 'utf8').replace('<head>', '<head>\n<meta name="kiln-test-deployment" content="2">'));
-      appendFileSync(path.join(dir, 'sw.js'), '\n// deployment 2\n');
+      const sw = path.join(dir, 'sw.js');
+      const before = readFileSync(sw, 'utf8');
+      const after = before.replace(/const VERSION = '([^']+)';/, "const VERSION = '$1-2';");
+      assert.notEqual(after, before);
+      writeFileSync(sw, after);
 
       // The next load checks for it and is still the old version, whole (page and assets from
       // the old version's cache); the new one waits for the person.
@@ -171,16 +176,20 @@ for (const name of ENGINES) {
       await shown(page, 'prompt-input', 30_000);
       await shown(page, 'update-ready', 30_000);
       assert.equal(await marker(), null, 'the new page was half-applied');
-      const assets = () => page.evaluate(() => performance.getEntriesByType('resource')
-        .map((e) => new URL(e.name).pathname).filter((p) => /kiln_web-[0-9a-f]{16}\.(js|wasm)$/.test(p)));
-      const before = await assets();
+      // Loaded again, it is still the old version, until the person says.
+      await page.goto(url);
+      await shown(page, 'prompt-input', 30_000);
+      await shown(page, 'update-ready', 30_000);
+      assert.equal(await marker(), null, 'the new page was taken up without the person');
 
       await page.click('update-reload');
       await until(async () => (await marker()) === '2', 'the new deployment', 30_000);
       await shown(page, 'prompt-input', 30_000);
       assert.equal(await count(page, 'update-ready'), 0);
-      // The assets are the ones the new page names (here the same files: only the page changed).
-      assert.deepEqual(await assets(), before);
+      // The old version's copy is gone; the new one's is the only one.
+      const caches = await page.evaluate(async () => (await self.caches.keys()).filter((k) => k.startsWith('kiln-studio-')));
+      assert.equal(caches.length, 1, `${caches}`);
+      assert.match(caches[0], /-2$/);
 
       // And the new version works offline too.
       await site.close();

@@ -104,8 +104,16 @@ describe('running code artifacts', () => {
       const inBrowser = await page.getByTestId('run-stdout').innerText();
       assert.equal(inBrowser, "['x', 'y z'] in\n");
       await onServer(page);
+      // The browser's result goes as the server run starts; the server's comes in its place.
+      await page.evaluate(() => {
+        window.kilnTestCleared = false;
+        new MutationObserver(() => {
+          if (!document.querySelector('[data-testid="run-stdout"]')) window.kilnTestCleared = true;
+        }).observe(document.body, { childList: true, subtree: true });
+      });
       await page.getByTestId('code-run').click();
-      await page.getByTestId('run-progress').waitFor({ state: 'detached', timeout: 60_000 });
+      await page.waitForFunction(() => window.kilnTestCleared
+        && document.querySelector('[data-testid="run-stdout"]'), null, { timeout: 60_000 });
       assert.equal(await page.getByTestId('run-stdout').innerText(), inBrowser);
     });
   });

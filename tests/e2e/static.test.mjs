@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -15,7 +15,7 @@ import {
 import { startStaticHost } from './static-host.mjs';
 import { setup } from './setup.mjs';
 
-const { browser, replay } = await setup('browser', 'replay');
+const { browser, replay, canary } = await setup('browser', 'replay', 'canary');
 
 const hosts = [];
 after(async () => {
@@ -58,6 +58,47 @@ describe('a static build on one origin, under /kiln/', () => {
     const dir = build(['--base-path', '/kiln/']);
     site = await startStaticHost(dir, { base: '/kiln/' });
     hosts.push(site);
+  });
+
+  test('another site that frames the sandbox pages without a sandbox cannot run anything on the studio origin', async () => {
+    // The runner pages sit on the studio's own origin in this build. Framed sandboxed, as the
+    // studio frames them, they run what they are sent (the control); framed plainly by another
+    // site, which would run an app with the studio's origin, they do nothing.
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'kiln-attacker-')), 'www');
+    mkdirSync(dir);
+    const runner = `${site.origin}/kiln/sandbox/runner.html?connect=`;
+    // The app's HTML as a JS string inside the attacker's own inline script.
+    const app = (label) => JSON.stringify(`<script>fetch('${canary.origin}/${label}').catch(() => {})</script>`)
+      .replace(/</g, '\\u003c');
+    writeFileSync(path.join(dir, 'index.html'), `<!DOCTYPE html>
+<iframe id="plain" src="${runner}"></iframe>
+<iframe id="boxed" sandbox="allow-scripts" src="${runner}"></iframe>
+<iframe id="code" src="${site.origin}/kiln/sandbox/code.html"></iframe>
+<script>
+const send = (frame, first) => {
+  const channel = new MessageChannel();
+  if (frame.id !== 'boxed') channel.port1.onmessage = () => fetch('${canary.origin}/answered-' + frame.id).catch(() => {});
+  frame.contentWindow.postMessage({ kiln: 'connect' }, '*', [channel.port2]);
+  channel.port1.postMessage(first);
+};
+onload = () => {
+  for (const f of [plain, boxed]) send(f, JSON.stringify({ type: 'run', token: 't', sandbox: 'allow-scripts allow-same-origin', allow: '', document: ${app('ran-')}.replace('ran-', 'ran-' + f.id) }));
+  send(code, JSON.stringify({ v: 1, type: 'run', token: 't', language: 'py', runtime: 'vendor/python-0123456789abcdef.wasm', source: 'print(1)', args: [], stdin: '', timeout_ms: 1000, memory_bytes: 1 << 26, output_bytes: 1024 }));
+};
+</script>`);
+    const attacker = await startStaticHost(dir, { host: 'localhost' });
+    hosts.push(attacker);
+    canary.reset();
+    await withPage(browser, 'static-framed-runner', VIEWPORTS.desktop, async (page) => {
+      await page.goto(`${attacker.origin}/`);
+      const deadline = Date.now() + 10_000;
+      while (!canary.hits.some((h) => h.includes('/ran-boxed')) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+    });
+    assert.ok(canary.hits.some((h) => h.includes('/ran-boxed')), `the control did not run: ${canary.hits}`);
+    assert.deepEqual(canary.hits.filter((h) => !h.includes('/ran-boxed')), [], 'a plainly framed sandbox page ran or answered');
   });
 
   test('the gallery opens examples with no provider, in a sandbox labelled weaker', async () => {

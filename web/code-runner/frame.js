@@ -65,7 +65,9 @@ function clip(text) {
   return s.length > DETAIL ? `${s.slice(0, DETAIL)}…` : s;
 }
 
-addEventListener('message', (e) => {
+// The studio frames this page sandboxed, on an opaque origin; framed any other way (without
+// a sandbox, by another site), it does nothing.
+if (self.origin === 'null') addEventListener('message', (e) => {
   try {
     const d = e.data;
     if (e.source !== parent || !d || typeof d !== 'object' || Object.keys(d).length !== 1 ||

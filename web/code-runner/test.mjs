@@ -260,6 +260,9 @@ let fetches = 0;
 const PARENT = { parent: true };
 const frames = [];
 Object.assign(globalThis, {
+  // As the studio frames it: sandboxed, an opaque origin.
+  self: { origin: 'null' },
+  origin: 'null',
   parent: PARENT,
   location: { href: 'https://sandbox.test/code.html' },
   Worker: FakeWorker,

@@ -27,8 +27,10 @@ const PASS = ['api/', 's/', 'sandbox/'];
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    // `reload`: never fill a new version's cache from an HTTP cache holding the old page.
-    await cache.addAll(FILES.map((f) => new Request(new URL(f, scope).href, { cache: 'reload' })));
+    // The page and config.json bypass the HTTP cache, which may hold the old version's; the
+    // hashed files cannot be stale, so a copy the browser has is as good.
+    await cache.addAll(FILES.map((f) => new Request(new URL(f, scope).href,
+      { cache: f === '' || f === 'config.json' ? 'reload' : 'default' })));
   })());
 });
 
@@ -57,31 +59,66 @@ async function fromCache(url) {
   return cache.match(url);
 }
 
-async function networkFirst(request, rel) {
+// Whether `response` is a config.json worth keeping: JSON, not a portal's or a host's page.
+async function isConfig(response) {
   try {
-    const response = await fetch(request);
-    if (response.ok && rel === 'config.json') {
+    const value = await response.clone().json();
+    return value !== null && typeof value === 'object' && 'sandbox' in value;
+  } catch (_) {
+    return false;
+  }
+}
+
+// The network's answer, else (no connection, or a proxy whose server is down answering 5xx)
+// this version's copy, marked so the page can say it is offline.
+async function networkFirst(request, rel) {
+  let response = null;
+  let failure = null;
+  try {
+    response = await fetch(request);
+  } catch (err) {
+    failure = err;
+  }
+  if (response && response.status < 500) {
+    if (response.ok && rel === 'config.json' && await isConfig(response)) {
       const cache = await caches.open(CACHE);
       await cache.put(new URL(rel, scope).href, response.clone());
     }
     return response;
-  } catch (err) {
-    const cached = await fromCache(new URL(rel, scope).href);
-    if (!cached) throw err;
-    const headers = new Headers(cached.headers);
-    headers.set(OFFLINE_HEADER, '1');
-    return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
   }
+  const cached = await fromCache(new URL(rel, scope).href);
+  if (!cached) {
+    if (response) return response;
+    throw failure;
+  }
+  const headers = new Headers(cached.headers);
+  headers.set(OFFLINE_HEADER, '1');
+  return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
 }
 
-// A runtime the page fetches for the code runner: from the cache, else fetched and kept.
-async function runtime(request) {
+// Whether `bytes` are the runtime `name` names: its name carries the first 8 bytes of its
+// SHA-256, so nothing else (a captive portal's page, a host's fallback page) is kept under it.
+async function isRuntime(name, bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const hex = [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return name.endsWith(`-${hex}.wasm`);
+}
+
+// A runtime the page fetches for the code runner: from the cache, else fetched, checked
+// against its name, and kept.
+async function runtime(request, name) {
   const cache = await caches.open(RUNTIME_CACHE);
   const cached = await cache.match(request.url);
   if (cached) return cached;
   const response = await fetch(request);
-  if (response.ok) await cache.put(request.url, response.clone());
-  return response;
+  if (!response.ok) return response;
+  const bytes = await response.clone().arrayBuffer();
+  if (!(await isRuntime(name, bytes))) {
+    return new Response(`${name} came back with other bytes (a proxy or a portal page?)`,
+      { status: 502, headers: { 'content-type': 'text/plain' } });
+  }
+  await cache.put(request.url, response);
+  return new Response(bytes, { status: 200, headers: { 'content-type': 'application/wasm' } });
 }
 
 self.addEventListener('fetch', (event) => {
@@ -89,7 +126,7 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const name = new URL(request.url).pathname.match(RUNTIME_PATH)?.[1];
   if (name && RUNTIMES.includes(name)) {
-    event.respondWith(runtime(request));
+    event.respondWith(runtime(request, name));
     return;
   }
   if (!request.url.startsWith(scope)) return;

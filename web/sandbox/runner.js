@@ -18,6 +18,10 @@
 // kiln_core::sandbox::FocusGuard), and hides the artifact when the studio says so.
 'use strict';
 (() => {
+  // The studio frames this page sandboxed, so it runs on an opaque origin. Framed any other way
+  // (another site framing it without a sandbox, to run an app on this page's real origin, the
+  // studio's own in a single-origin build), it does nothing.
+  if (self.origin !== 'null') return;
   // Kept in step with kiln_core::sandbox (bridge.rs, storage.rs, live.rs).
   const VERSION = 3;
   const FLUSH_MS = 100;
@@ -387,7 +391,11 @@
       loads = 0;
       readies = 0;
       frame = document.createElement('iframe');
-      frame.setAttribute('sandbox', typeof msg.sandbox === 'string' ? msg.sandbox : 'allow-scripts');
+      // Never an app frame on a real origin, whoever asks.
+      const flags = typeof msg.sandbox === 'string' ? msg.sandbox.split(/\s+/)
+        .filter((f) => f && f !== 'allow-same-origin' && !f.startsWith('allow-top-navigation')
+          && f !== 'allow-popups-to-escape-sandbox') : ['allow-scripts'];
+      frame.setAttribute('sandbox', flags.join(' '));
       frame.setAttribute('allow', typeof msg.allow === 'string' ? msg.allow : '');
       // Firefox wants the older attribute as well before it lets a nested frame go full screen.
       if (typeof msg.allow === 'string' && msg.allow.startsWith('fullscreen *;')) frame.setAttribute('allowfullscreen', '');

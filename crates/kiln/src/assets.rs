@@ -26,7 +26,7 @@ pub fn lookup(path: &str) -> Option<&'static Asset> {
 
 const SANDBOX_DIR: &str = "sandbox/";
 
-/// The sandbox origin's file a request path names (`/runner.html`, `/runner.js`).
+/// The sandbox origin's file a request path names (`/runner.html`, `/code.html`, `/vendor/…`).
 pub fn lookup_sandbox(path: &str) -> Option<&'static Asset> {
     let name = path.strip_prefix('/').unwrap_or(path);
     ASSETS
@@ -62,8 +62,9 @@ pub fn content_type(name: &str) -> &'static str {
 }
 
 /// Cache-Control for a bundle file: hashed names and the vendored libraries (whose names carry
-/// their version) never change; the page, the sandbox runner and the examples keep their
-/// names, so they always revalidate.
+/// their version) never change; the page, `sw.js`, the sandbox's pages and the examples keep
+/// their names, so they revalidate (the sandbox's pages are kept for good when asked for by
+/// their version: `serve/sandbox.rs`).
 pub fn cache_control(name: &str) -> &'static str {
     if is_hashed(name) || is_vendored(name) {
         "public, max-age=31536000, immutable"

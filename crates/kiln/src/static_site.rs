@@ -134,6 +134,16 @@ pub fn run(opts: &Options) -> Result<()> {
             let _ = std::fs::remove_file(out.join(format!("{name}.{ext}")));
         }
     }
+    // The service worker's version names the page's policy (and so the sandbox's origin).
+    if let Some(sw) = assets::all().iter().find(|a| a.name == "sw.js") {
+        let text = String::from_utf8_lossy(sw.raw);
+        let sw = kiln_core::deploy::worker::for_deployment(&text, &studio_csp(&plan))
+            .context("the bundle's sw.js has no version line")?;
+        write(out, "sw.js", sw.as_bytes())?;
+        for ext in ["gz", "br"] {
+            let _ = std::fs::remove_file(out.join(format!("sw.js.{ext}")));
+        }
+    }
     let config_json = serde_json::to_string_pretty(&plan.client).context("writing config.json")?;
     write(out, "config.json", config_json.as_bytes())?;
     write(out, "_headers", headers_file(&plan).as_bytes())?;
@@ -353,7 +363,16 @@ mod tests {
         assert!(headers.contains("/kiln/sandbox/runner.html\n  Content-Security-Policy: default-src 'none'; script-src http: https:"));
         assert!(headers.contains("/kiln/sandbox/code.html\n  Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline' blob: 'wasm-unsafe-eval'"), "{headers}");
         // Named with their version by the studio, the pages are kept for good (offline).
-        assert!(headers.contains("/kiln/sandbox/runner.html\n  Content-Security-Policy: "));
+        for page in ["runner", "code"] {
+            let rule = headers
+                .split("\n\n")
+                .find(|r| r.starts_with(&format!("/kiln/sandbox/{page}.html\n")))
+                .unwrap();
+            assert!(
+                rule.contains("Cache-Control: public, max-age=31536000, immutable"),
+                "{rule}"
+            );
+        }
         assert!(
             headers.contains("/kiln/sw.js\n  Cache-Control: no-cache"),
             "{headers}"

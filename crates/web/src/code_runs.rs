@@ -14,7 +14,7 @@ use std::time::Duration;
 use gloo_events::EventListener;
 use kiln_core::deploy::{RunRequest, RunResult};
 use kiln_core::sandbox::code_run::{
-    self, CodeEvent, LIMITS, Phase, RunOutput, RunPlace, RuntimeFiles, ToCodeRunner,
+    self, CodeEvent, Done, LIMITS, Phase, RunOutput, RunPlace, RuntimeFiles, Stopped, ToCodeRunner,
 };
 use kiln_core::sandbox::{self, ConsoleLog, LineKind, SandboxConfig};
 use leptos::prelude::*;
@@ -31,6 +31,9 @@ const FIRST_WORD_MS: f64 = 10_000.0;
 /// How long the runner's page may take to load, in 50 ms steps (20 s).
 const LOAD_STEPS: u32 = 400;
 
+/// The code runner's frame and whether it has loaded.
+type RunnerFrame = (web_sys::HtmlIFrameElement, Rc<Cell<bool>>);
+
 /// The code runs of one preview.
 #[derive(Clone, Copy)]
 pub struct CodeRuns {
@@ -41,7 +44,9 @@ pub struct CodeRuns {
     /// Where Run goes.
     pub place: RwSignal<Option<RunPlace>>,
     runtimes: StoredValue<RuntimeFiles>,
-    frame: StoredValue<Option<web_sys::HtmlIFrameElement>, LocalStorage>,
+    /// The code runner's frame, and whether it has loaded (it is kept from the moment it is
+    /// made, so a second run while it loads waits for it instead of making another).
+    frame: StoredValue<Option<RunnerFrame>, LocalStorage>,
     connection: StoredValue<Option<Connection>, LocalStorage>,
     streamed: StoredValue<RunOutput>,
     /// When the program started running (the runner said so), for the studio's own deadline.
@@ -80,9 +85,14 @@ impl CodeRuns {
             .with_value(|r| r.for_language(language).is_some())
     }
 
-    /// Forgets the last result (a new artifact is shown) and stops a run in progress.
+    /// Forgets the last result (a new artifact is shown) and ends a run in progress, whose
+    /// ending no longer concerns the artifact now shown.
     pub fn reset(self) {
+        // The stop still goes out on the old port (kept until the next run replaces it); what
+        // that run says afterwards is ignored by its number.
         self.stop();
+        self.run_no.update_value(|n| *n += 1);
+        self.running.set(None);
         self.output.set(None);
     }
 
@@ -98,14 +108,31 @@ impl CodeRuns {
     /// Ends the run in progress, if any.
     /// The runner answers `stopped: stop`; if it cannot, the studio's deadline takes it down.
     pub fn stop(self) {
-        self.connection.with_value(|c| {
-            if let Some(c) = c {
-                c.send(&ToCodeRunner::stop());
-            }
-        });
+        let sent = self
+            .connection
+            .with_value(|c| c.as_ref().map(|c| c.send(&ToCodeRunner::stop())).is_some());
+        // Not connected yet (the runner is still loading): the run ends here, before it starts.
+        if !sent && self.running.get_untracked().is_some() {
+            let no = self.run_no.get_value();
+            let done = Done {
+                exit_code: None,
+                stopped: Some(Stopped::Stop),
+                detail: String::new(),
+                elapsed_ms: 0,
+                download_ms: 0,
+                compile_ms: 0,
+                cached: false,
+                memory_bytes: 0,
+            };
+            self.end_with(no, Ok(done.result(&RunOutput::default())));
+            self.run_no.set_value(no + 1);
+        }
     }
 
     fn run_on_server(self, request: RunRequest) {
+        let no = self.run_no.get_value() + 1;
+        self.run_no.set_value(no);
+        self.output.set(None);
         self.running.set(Some("Running on the server…".to_owned()));
         leptos::task::spawn_local(async move {
             let answer = async {
@@ -114,8 +141,10 @@ impl CodeRuns {
                 RunResult::from_answer(status, &text)
             }
             .await;
-            self.output.set(Some(answer));
-            self.running.set(None);
+            if self.run_no.get_value() == no {
+                self.output.set(Some(answer));
+                self.running.set(None);
+            }
         });
     }
 
@@ -200,48 +229,32 @@ impl CodeRuns {
 
     /// The code runner's frame, made and loaded on first use.
     async fn frame_for(self, url: &str) -> Result<web_sys::HtmlIFrameElement, String> {
-        if let Some(f) = self.frame.with_value(Clone::clone) {
-            return Ok(f);
-        }
-        let doc = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or("no document")?;
-        let frame: web_sys::HtmlIFrameElement = doc
-            .create_element("iframe")
-            .map_err(|_| "could not make the code runner's frame")?
-            .dyn_into()
-            .map_err(|_| "could not make the code runner's frame")?;
-        // Sandboxed without allow-same-origin, like every artifact frame: the program runs on an
-        // opaque origin, with no storage and no way to the studio but the port it is given.
-        let _ = frame.set_attribute("sandbox", "allow-scripts");
-        let _ = frame.set_attribute("referrerpolicy", "no-referrer");
-        let _ = frame.set_attribute("title", "Kiln code runner");
-        let _ = frame.set_attribute("aria-hidden", "true");
-        let _ = frame.set_attribute("tabindex", "-1");
-        let _ = frame.set_attribute("class", "code-runner-frame");
-        let _ = frame.set_attribute("data-testid", "code-runner-frame");
-        let loaded = Rc::new(Cell::new(false));
-        let fired = loaded.clone();
-        let listener = EventListener::once(&frame, "load", move |_| fired.set(true));
-        frame.set_src(url);
-        doc.body()
-            .ok_or("no body")?
-            .append_child(&frame)
-            .map_err(|_| "could not add the code runner's frame")?;
+        let (frame, loaded) = match self.frame.with_value(Clone::clone) {
+            Some(made) => made,
+            None => {
+                let made = make_frame(url)?;
+                self.frame.set_value(Some(made.clone()));
+                made
+            }
+        };
         for _ in 0..LOAD_STEPS {
             if loaded.get() {
-                break;
+                return Ok(frame);
             }
             browser::sleep(Duration::from_millis(50)).await;
         }
-        let loaded = loaded.get();
-        drop(listener);
-        if !loaded {
-            frame.remove();
-            return Err("the code runner did not load (is the sandbox reachable?)".into());
+        frame.remove();
+        let ours = self
+            .frame
+            .with_value(|f| f.as_ref().is_some_and(|(f, _)| *f == frame));
+        if ours {
+            self.frame.set_value(None);
         }
-        self.frame.set_value(Some(frame.clone()));
-        Ok(frame)
+        Err(
+            "the code runner did not load (is the sandbox reachable, or, offline, was it \
+             ever opened here?)"
+                .into(),
+        )
     }
 
     fn on_event(self, no: u64, event: CodeEvent) {
@@ -334,7 +347,7 @@ impl CodeRuns {
             } else {
                 continue;
             };
-            if let Some(f) = self.frame.with_value(Clone::clone) {
+            if let Some((f, _)) = self.frame.with_value(Clone::clone) {
                 f.remove();
             }
             self.frame.set_value(None);
@@ -358,6 +371,37 @@ impl CodeRuns {
         self.console.update_value(|log| log.push(kind, text));
         self.console_rev.update(|n| *n += 1);
     }
+}
+
+/// A hidden code-runner frame loading `url`, and whether it has loaded.
+fn make_frame(url: &str) -> Result<RunnerFrame, String> {
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let frame: web_sys::HtmlIFrameElement = doc
+        .create_element("iframe")
+        .map_err(|_| "could not make the code runner's frame")?
+        .dyn_into()
+        .map_err(|_| "could not make the code runner's frame")?;
+    // Sandboxed without allow-same-origin, like every artifact frame: the program runs on an
+    // opaque origin, with no storage and no way to the studio but the port it is given.
+    let _ = frame.set_attribute("sandbox", "allow-scripts");
+    let _ = frame.set_attribute("referrerpolicy", "no-referrer");
+    let _ = frame.set_attribute("title", "Kiln code runner");
+    let _ = frame.set_attribute("aria-hidden", "true");
+    let _ = frame.set_attribute("tabindex", "-1");
+    let _ = frame.set_attribute("class", "code-runner-frame");
+    let _ = frame.set_attribute("data-testid", "code-runner-frame");
+    let loaded = Rc::new(Cell::new(false));
+    let fired = loaded.clone();
+    // Lives as long as the frame: the load fires once.
+    EventListener::once(&frame, "load", move |_| fired.set(true)).forget();
+    frame.set_src(url);
+    doc.body()
+        .ok_or("no body")?
+        .append_child(&frame)
+        .map_err(|_| "could not add the code runner's frame")?;
+    Ok((frame, loaded))
 }
 
 fn language_name(language: &str) -> &'static str {

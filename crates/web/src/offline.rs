@@ -28,6 +28,8 @@ pub struct Offline {
     pub unavailable: RwSignal<Option<String>>,
     registration: StoredValue<Option<ServiceWorkerRegistration>, LocalStorage>,
     listeners: StoredValue<Vec<EventListener>, LocalStorage>,
+    /// This page asked the waiting version to take over (and reloads when it has).
+    applying: StoredValue<bool>,
 }
 
 impl Offline {
@@ -39,6 +41,7 @@ impl Offline {
             unavailable: RwSignal::new(None),
             registration: StoredValue::new_local(None),
             listeners: StoredValue::new_local(Vec::new()),
+            applying: StoredValue::new(false),
         };
         let Some(window) = web_sys::window() else {
             return this;
@@ -71,6 +74,7 @@ impl Offline {
         let Some(container) = container() else {
             return;
         };
+        self.applying.set_value(true);
         let reload = EventListener::once(&container, "controllerchange", |_| {
             if let Some(w) = web_sys::window() {
                 let _ = w.location().reload();
@@ -144,6 +148,14 @@ impl Offline {
             self.listeners.update_value(|l| l.push(changed));
         });
         self.listeners.update_value(|l| l.push(found));
+        // Another tab reloaded into a new version, which now answers this one too: this page
+        // is the older one, so it says so rather than mixing the two.
+        let taken = EventListener::new(&container, "controllerchange", move |_| {
+            if controlled_at_load && !self.applying.get_value() {
+                self.update_ready.set(true);
+            }
+        });
+        self.listeners.update_value(|l| l.push(taken));
         self.registration.set_value(Some(registration));
         leptos::task::spawn_local(async move {
             loop {

@@ -8,6 +8,7 @@
 pub mod args;
 pub mod client;
 pub mod guard;
+pub mod worker;
 
 use serde::{Deserialize, Serialize};
 

@@ -100,14 +100,28 @@ impl RunnerBase {
 }
 
 /// The version of a build's sandbox pages (`runner.html`, `code.html`, each with its script
-/// inside), from their bytes: what the studio puts in their addresses, so a browser may keep
-/// each version for good and still loads a new one the moment the studio names it.
+/// inside), from their bytes and the policies this build serves them with: what the studio
+/// puts in their addresses, so a browser may keep each version for good (policy included) and
+/// still loads a new one the moment the studio names it.
 pub fn pages_version(runner_html: &[u8], code_html: &[u8]) -> String {
     use sha2::{Digest, Sha256};
+    let template = RunnerBase::parse("https://sandbox.invalid/").ok();
+    let policies = [
+        template
+            .as_ref()
+            .map(|r| super::runner_csp(r, &Consent::default()))
+            .unwrap_or_default(),
+        super::static_runner_csp(template.as_ref()),
+        super::static_runner_csp(None),
+        super::code_runner_csp(),
+    ];
     let mut hasher = Sha256::new();
-    for page in [runner_html, code_html] {
-        hasher.update((page.len() as u64).to_le_bytes());
-        hasher.update(page);
+    for part in [runner_html, code_html]
+        .into_iter()
+        .chain(policies.iter().map(String::as_bytes))
+    {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
     }
     hasher.finalize()[..8]
         .iter()

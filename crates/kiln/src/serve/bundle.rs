@@ -27,19 +27,40 @@ pub(super) async fn studio_asset(
         }
         return not_found(&method);
     };
+    let sandbox_origin = match &st.public_sandbox {
+        Some(base) => base.origin().clone(),
+        None => sandbox::sandbox_for_host(host(&headers), st.sandbox_port).0,
+    };
+    let csp = kiln_core::policy::app_csp(Some(sandbox_origin.as_str()));
+    if file.name == "sw.js" {
+        return service_worker(file, &method, &csp);
+    }
     let mut response = respond(file, &method, &headers);
     if file.name.ends_with(".html") {
-        let sandbox_origin = match &st.public_sandbox {
-            Some(base) => base.origin().clone(),
-            None => sandbox::sandbox_for_host(host(&headers), st.sandbox_port).0,
-        };
-        let csp = kiln_core::policy::app_csp(Some(sandbox_origin.as_str()));
         set_csp(&mut response, &csp);
         response.headers_mut().insert(
             "cross-origin-opener-policy",
             HeaderValue::from_static("same-origin"),
         );
     }
+    response
+}
+
+/// `sw.js` with this deployment's studio policy in its version
+/// (`kiln_core::deploy::worker`): a sandbox moved to another origin is a new version.
+fn service_worker(file: &Asset, method: &Method, studio_csp: &str) -> Response {
+    let text = String::from_utf8_lossy(file.raw);
+    let Some(sw) = kiln_core::deploy::worker::for_deployment(&text, studio_csp) else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "sw.js has no version\n").into_response();
+    };
+    let mut response = respond(file, method, &HeaderMap::new());
+    let len = sw.len();
+    if method == Method::GET {
+        *response.body_mut() = Body::from(sw);
+    }
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     response
 }
 
