@@ -154,5 +154,38 @@ for (const name of ENGINES) {
       assert.deepEqual(canary.hits, []);
       assert.equal(canary.connections(), 0);
     });
+
+    run('a hostile app cannot take over the code runner beside it', async (page) => {
+      await openStudio(page, site.origin + '/kiln/');
+      // A run first, so the code runner's frame is in the page, a sibling of the app's.
+      await startRun(page, 'python', 'print("ready")');
+      assert.match(await ending(page), /^Exited with code 0/);
+      // The app connects to every frame of the page and asks each to run a program and to
+      // take a runtime from it; anything that answers is logged.
+      const hostile = `<!DOCTYPE html><title>x</title><script>
+let answers = 0;
+for (let i = 0; i < top.frames.length; i += 1) {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (e) => { answers += 1; console.log('ANSWERED ' + String(e.data).slice(0, 80)); };
+  try {
+    top.frames[i].postMessage({ kiln: 'connect' }, '*', [channel.port2]);
+    channel.port1.postMessage(JSON.stringify({ v: 1, type: 'run', token: 'hostile', language: 'py',
+      runtime: 'vendor/python-0123456789abcdef.wasm', source: 'print(1)', args: [], stdin: '',
+      timeout_ms: 1000, memory_bytes: 67108864, output_bytes: 1024 }));
+    const bytes = new ArrayBuffer(8);
+    channel.port1.postMessage({ v: 1, type: 'runtime', runtime: 'vendor/python-0123456789abcdef.wasm', bytes }, [bytes]);
+  } catch (e) { console.log('refused ' + e.name); }
+}
+setTimeout(() => console.log('probe done, ' + top.frames.length + ' frames, ' + answers + ' answers'), 3000);
+</script>`;
+      await runArtifact(page, hostile);
+      const lines = await waitForConsole(page, 'probe done', 20_000);
+      assert.ok(lines.some((l) => /probe done, [2-9] frames, 0 answers/.test(l)), JSON.stringify(lines));
+      assert.ok(!lines.some((l) => l.includes('ANSWERED')), JSON.stringify(lines));
+      // And the code runner still serves the studio.
+      await startRun(page, 'python', 'print("still mine")');
+      assert.match(await ending(page), /^Exited with code 0/);
+      assert.equal(await text(page, 'run-stdout'), 'still mine\n');
+    });
   });
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use gloo_events::EventListener;
 use kiln_core::deploy::{RunRequest, RunResult};
 use kiln_core::sandbox::code_run::{
-    self, CodeEvent, Done, LIMITS, Phase, RunOutput, RunPlace, RuntimeFiles, Stopped, ToCodeRunner,
+    self, CodeEvent, Done, LIMITS, Phase, RunOutput, RunPlace, RuntimeFiles, ToCodeRunner,
 };
 use kiln_core::sandbox::{self, ConsoleLog, LineKind, SandboxConfig};
 use leptos::prelude::*;
@@ -114,16 +114,7 @@ impl CodeRuns {
         // Not connected yet (the runner is still loading): the run ends here, before it starts.
         if !sent && self.running.get_untracked().is_some() {
             let no = self.run_no.get_value();
-            let done = Done {
-                exit_code: None,
-                stopped: Some(Stopped::Stop),
-                detail: String::new(),
-                elapsed_ms: 0,
-                download_ms: 0,
-                compile_ms: 0,
-                cached: false,
-                memory_bytes: 0,
-            };
+            let done = Done::stopped_before_start();
             self.end_with(no, Ok(done.result(&RunOutput::default())));
             self.run_no.set_value(no + 1);
         }
@@ -264,18 +255,10 @@ impl CodeRuns {
         self.heard.set_value(true);
         match event {
             CodeEvent::Status { phase, bytes } => {
-                let words = match phase {
-                    Phase::Downloading if bytes > 0 => {
-                        format!("Downloading the runtime ({:.1} MB)…", bytes as f64 / 1e6)
-                    }
-                    Phase::Downloading => "Downloading the runtime…".to_owned(),
-                    Phase::Compiling => "Preparing the runtime…".to_owned(),
-                    Phase::Running => {
-                        self.started.set_value(Some(browser::now_ms()));
-                        "Running in this browser…".to_owned()
-                    }
-                };
-                self.running.set(Some(words));
+                if phase == Phase::Running {
+                    self.started.set_value(Some(browser::now_ms()));
+                }
+                self.running.set(Some(phase.words(bytes)));
             }
             CodeEvent::NeedRuntime { runtime } => self.give_runtime(no, &runtime),
             CodeEvent::Output { stream, text } => {

@@ -36,15 +36,9 @@ pub fn CodeTab(
     let in_browser = move || language().is_some_and(|l| code_runs.in_browser(l));
     let on_server = move || can_run.get() && language().is_some();
     Effect::new(move |_| {
-        let default = RunPlace::default_for(in_browser(), on_server());
-        let current = place.get_untracked();
-        let still_fits = match current {
-            Some(RunPlace::Browser) => in_browser(),
-            Some(RunPlace::Server) => on_server(),
-            None => false,
-        };
-        if !still_fits {
-            place.set(default);
+        let next = RunPlace::keep_or_default(place.get_untracked(), in_browser(), on_server());
+        if next != place.get_untracked() {
+            place.set(next);
         }
     });
     // What the program is given; kept while the tab is open, across runs and new versions.

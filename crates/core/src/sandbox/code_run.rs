@@ -104,6 +104,21 @@ pub enum Phase {
     Running,
 }
 
+impl Phase {
+    /// The line the Code tab shows while the run is in this phase; `bytes` so far when
+    /// downloading.
+    pub fn words(self, bytes: u64) -> String {
+        match self {
+            Self::Downloading if bytes > 0 => {
+                format!("Downloading the runtime ({:.1} MB)…", bytes as f64 / 1e6)
+            }
+            Self::Downloading => "Downloading the runtime…".to_owned(),
+            Self::Compiling => "Preparing the runtime…".to_owned(),
+            Self::Running => "Running in this browser…".to_owned(),
+        }
+    }
+}
+
 /// Why the runner ended a run that did not exit by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -174,6 +189,20 @@ pub fn parse_event(data: &str, token: &str) -> Option<CodeEvent> {
 }
 
 impl Done {
+    /// A run the person stopped before the runner had it (it was still loading).
+    pub fn stopped_before_start() -> Self {
+        Self {
+            exit_code: None,
+            stopped: Some(Stopped::Stop),
+            detail: String::new(),
+            elapsed_ms: 0,
+            download_ms: 0,
+            compile_ms: 0,
+            cached: false,
+            memory_bytes: 0,
+        }
+    }
+
     /// The words for why the run was ended, as the server words its own limits.
     pub fn stopped_words(&self) -> Option<String> {
         let limits = LIMITS;
@@ -355,6 +384,25 @@ impl RunPlace {
             (true, _) => Some(Self::Browser),
             (false, true) => Some(Self::Server),
             (false, false) => None,
+        }
+    }
+
+    /// Where Run goes now: the person's earlier choice while it still runs this artifact,
+    /// else [`RunPlace::default_for`].
+    pub fn keep_or_default(
+        current: Option<Self>,
+        in_browser: bool,
+        on_server: bool,
+    ) -> Option<Self> {
+        let fits = match current {
+            Some(Self::Browser) => in_browser,
+            Some(Self::Server) => on_server,
+            None => false,
+        };
+        if fits {
+            current
+        } else {
+            Self::default_for(in_browser, on_server)
         }
     }
 
@@ -587,6 +635,34 @@ mod tests {
         ] {
             assert_eq!(RuntimeFiles::parse(bad).for_language("py"), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_choice_stays_while_it_can_run_the_artifact() {
+        let (b, s) = (Some(RunPlace::Browser), Some(RunPlace::Server));
+        assert_eq!(RunPlace::keep_or_default(s, true, true), s);
+        assert_eq!(RunPlace::keep_or_default(b, true, true), b);
+        // WAT runs only on the server; a later Python artifact keeps the server choice.
+        assert_eq!(RunPlace::keep_or_default(b, false, true), s);
+        assert_eq!(RunPlace::keep_or_default(s, true, false), b);
+        assert_eq!(RunPlace::keep_or_default(None, true, true), b);
+        assert_eq!(RunPlace::keep_or_default(s, false, false), None);
+    }
+
+    #[test]
+    fn phases_and_a_stop_before_the_start_read_plainly() {
+        assert_eq!(Phase::Downloading.words(0), "Downloading the runtime…");
+        assert_eq!(
+            Phase::Downloading.words(9_384_555),
+            "Downloading the runtime (9.4 MB)…"
+        );
+        assert_eq!(Phase::Running.words(0), "Running in this browser…");
+        let done = Done::stopped_before_start();
+        assert!(!done.failed());
+        assert_eq!(
+            done.result(&RunOutput::default()).summary(),
+            "Stopped by Kiln: you pressed Stop (0 ms)"
+        );
     }
 
     #[test]

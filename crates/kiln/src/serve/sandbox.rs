@@ -11,7 +11,7 @@ use kiln_core::sandbox::{self, Consent, Origin, RunnerBase};
 
 use super::bundle::{not_found, respond, set_csp};
 use super::host;
-use crate::assets;
+use crate::assets::{self, Asset};
 
 /// Granted network origins for this view, from `?connect=…` (space separated). Only the
 /// studio frames the runner, and only with the origins the person allowed.
@@ -82,9 +82,16 @@ pub(super) async fn runner_page(
         network,
         ..Consent::default()
     };
-    let mut response = respond(file, &method, &headers);
-    set_csp(&mut response, &sandbox::runner_csp(&self_base, &consent));
-    cache_for(&mut response, &query.v);
+    let csp = sandbox::runner_csp(&self_base, &consent);
+    page(file, &method, &headers, &csp, &query.v)
+}
+
+/// One of the sandbox's two pages with its policy, kept for good when asked for by this
+/// build's version.
+fn page(file: &Asset, method: &Method, headers: &HeaderMap, csp: &str, asked: &str) -> Response {
+    let mut response = respond(file, method, headers);
+    set_csp(&mut response, csp);
+    cache_for(&mut response, asked);
     response
 }
 
@@ -96,10 +103,13 @@ pub(super) async fn code_runner_page(
     let Some(file) = assets::lookup_sandbox("/code.html") else {
         return not_found(&method);
     };
-    let mut response = respond(file, &method, &headers);
-    set_csp(&mut response, &sandbox::code_runner_csp());
-    cache_for(&mut response, &query.v);
-    response
+    page(
+        file,
+        &method,
+        &headers,
+        &sandbox::code_runner_csp(),
+        &query.v,
+    )
 }
 
 pub(super) async fn sandbox_asset(method: Method, uri: Uri, headers: HeaderMap) -> Response {
