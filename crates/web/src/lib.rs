@@ -41,7 +41,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 /// Entry point called by the bundle's loader once the wasm module is instantiated.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    // No panic hook: the bundle is built with `panic=immediate-abort` (crates/xtask), so a
+    // panic traps at once and no hook would ever run.
     #[cfg(feature = "bare-page")]
     leptos::mount::mount_to_body(bare::Bare);
     #[cfg(not(feature = "bare-page"))]
