@@ -11,6 +11,10 @@
 //   cargo xtask bundle && cargo build -p kiln           # the studio, as kiln embeds it
 //   node tests/bench/first-load.mjs [rounds, default 9]
 //
+// With `--against DIR`, the baseline is another build of the studio instead of the bare page
+// (`cargo xtask bundle --out DIR` at another commit or with other flags), served with the same
+// config.json: what a change to the build costs or wins in load time, in the same run.
+//
 // Prints a Markdown table for BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +25,10 @@ import { fileURLToPath } from 'node:url';
 import { launchBrowser, VIEWPORTS } from '../e2e/harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const rounds = Number(process.argv[2] ?? 9);
+const args = process.argv.slice(2);
+const againstAt = args.indexOf('--against');
+const against = againstAt >= 0 ? path.resolve(args.splice(againstAt, 2)[1]) : null;
+const rounds = Number(args[0] ?? 9);
 const kiln = process.env.KILN_BIN ?? path.join(root, 'target/debug/kiln');
 
 const TYPES = {
@@ -56,14 +63,24 @@ function weight(dir) {
   return [...new Set(files)].reduce((n, f) => n + fs.statSync(path.join(dir, `${f}.br`)).size, 0);
 }
 
-const bare = path.join(root, 'target/bench-bare');
+// The studio as a static host serves it (`kiln build`: the embedded bundle and config.json).
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-first-load-'));
+const studio = path.join(scratch, 'site');
+execFileSync(kiln, ['build', '--out', studio], { stdio: 'ignore' });
+
+let bare = path.join(root, 'target/bench-bare');
+const baseline = against ? `studio from ${path.relative(root, against)}` : 'bare Leptos page';
+if (against) {
+  bare = path.join(scratch, 'against');
+  fs.cpSync(against, bare, { recursive: true });
+  fs.copyFileSync(path.join(studio, 'config.json'), path.join(bare, 'config.json'));
+}
 if (!fs.existsSync(path.join(bare, 'index.html'))) {
-  console.error('no bare page: run `cargo xtask bundle --bare --out target/bench-bare` first');
+  console.error(against
+    ? `no bundle in ${against}: run \`cargo xtask bundle --out ${against}\` first`
+    : 'no bare page: run `cargo xtask bundle --bare --out target/bench-bare` first');
   process.exit(2);
 }
-// The studio as a static host serves it (`kiln build`: the embedded bundle and config.json).
-const studio = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-first-load-')), 'site');
-execFileSync(kiln, ['build', '--out', studio], { stdio: 'ignore' });
 
 const pages = { bare: await serve(bare), studio: await serve(studio) };
 const browser = await launchBrowser();
@@ -108,7 +125,7 @@ await browser.close();
 for (const p of Object.values(pages)) p.close();
 
 console.log(`First load to the prompt box, median of ${rounds} cold loads each (ms):\n`);
-console.log(`Bytes on the wire (brotli: HTML, JS, wasm, CSS): bare page ${weight(bare)}, studio ${weight(studio)}.\n`);
-console.log('| connection | bare Leptos page | studio | studio / bare |');
+console.log(`Bytes on the wire (brotli: HTML, JS, wasm, CSS): ${baseline} ${weight(bare)}, studio ${weight(studio)}.\n`);
+console.log(`| connection | ${baseline} | studio | studio / baseline |`);
 console.log('|---|---:|---:|---:|');
 for (const r of rows) console.log(r);

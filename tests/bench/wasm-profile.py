@@ -9,6 +9,7 @@ Sizes are of that build, before wasm-opt (which shrinks the shipped file by abou
 shares are what to compare. A twiggy-like profile with no tool to install.
 """
 import re
+import subprocess
 import sys
 from collections import Counter
 
@@ -106,19 +107,43 @@ def demangle_legacy(name):
     return text
 
 
-def v0_crate(name):
-    # _RNvNtCs…_4core3fmt5write: the first crate root, `C`, an optional `s<hash>_`, `<len><name>`.
+def demangle(names):
+    """Readable names. The bundle's build has v0 names (it sets RUSTC_BOOTSTRAP, and the
+    compiler then mangles as on nightly); binutils' c++filt, which rustc's linker brings
+    along, reads those. Legacy names are read here."""
+    try:
+        out = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True,
+                             text=True, check=True).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        out = names
+    if len(out) != len(names):
+        out = names
+    # Drop the crate hashes c++filt keeps: kiln_web[507fe5210275ec9c]::turns → kiln_web::turns.
+    return [re.sub(r"\[[0-9a-f]{16}\]", "", demangle_legacy(n)) for n in out]
+
+
+def v0_path(name):
+    # _RNvNtCs…_4core3fmt5write: the first crate root, `C`, an optional `s<hash>_`, `<len><name>`;
+    # the identifier after it is the module right below the crate (`fmt`), as paths nest inward.
     m = re.search(r"C(?:s[0-9A-Za-z]*_)?(\d+)", name[2:])
     if not m:
-        return None
+        return None, None
     n, at = int(m.group(1)), 2 + m.end()
-    return name[at:at + n]
+    crate = name[at:at + n]
+    m = re.match(r"(?:s[0-9A-Za-z]*_)?(\d+)", name[at + n:])
+    if not m:
+        return crate, None
+    k, at = int(m.group(1)), at + n + m.end()
+    return crate, name[at:at + k]
 
 
 def owner(name, depth):
     """The crate (and for ours, the module) a function belongs to, from its path."""
     if name.startswith("_R"):
-        return v0_crate(name) or "?"
+        crate, module = v0_path(name)
+        if crate and crate.startswith("kiln_") and module and depth > 1:
+            return f"{crate}::{module}"
+        return crate or "?"
     if "wbindgen_describe" in name or name.startswith("__wbg_"):
         return "(wasm-bindgen glue descriptors: removed by wasm-bindgen)"
     name = demangle_legacy(name).lstrip("_")
@@ -186,8 +211,9 @@ def main():
         for name, size in by.most_common(top):
             print(f"  {size:>9,}  {100 * size / total_code:5.1f}%  {name}")
     print(f"\nlargest functions:")
-    for size, name in sorted(sizes, reverse=True)[:top]:
-        print(f"  {size:>9,}  {demangle_legacy(name)[:110]}")
+    largest = sorted(sizes, reverse=True)[:top]
+    for (size, _), name in zip(largest, demangle([n for _, n in largest])):
+        print(f"  {size:>9,}  {name[:110]}")
 
 
 if __name__ == "__main__":
