@@ -25,4 +25,5 @@ pub mod share;
 pub mod studio;
 pub mod transcript;
 pub mod units;
+pub mod vec_map;
 pub mod vendor;

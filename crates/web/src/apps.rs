@@ -8,13 +8,14 @@
 //! cap the least recently used apps' data is evicted (`AppIndex::evict`). Data an older studio
 //! kept in localStorage moves here once (`kiln_core::sandbox::appdata::plan_legacy`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use kiln_core::history::{AppData, Conversation};
 use kiln_core::sandbox::appdata::{APP_DATA_CAP_BYTES, AppIndex, AppMeta, plan_legacy};
 use kiln_core::sandbox::live::{self, AppCall, AppReply, KV_QUOTA_BYTES};
 use kiln_core::sandbox::{AppId, ArtifactStorage, Consent, StorageDelta};
+use kiln_core::vec_map::{VecMap, VecSet};
 use leptos::prelude::*;
 use web_sys::IdbDatabase;
 
@@ -35,15 +36,15 @@ struct Inner {
     /// Set once the store is open (or known to be missing): until then, data waits.
     ready: bool,
     index: AppIndex,
-    data: HashMap<AppId, ArtifactStorage>,
+    data: VecMap<AppId, ArtifactStorage>,
     /// Each running app's `kiln.storage`, read with its data.
-    kv: HashMap<AppId, ArtifactStorage>,
-    legacy: BTreeSet<String>,
-    dirty: BTreeSet<AppId>,
+    kv: VecMap<AppId, ArtifactStorage>,
+    legacy: VecSet<String>,
+    dirty: VecSet<AppId>,
     saving: bool,
     last_save_ms: f64,
     /// Apps running now: never evicted.
-    running: BTreeSet<AppId>,
+    running: VecSet<AppId>,
 }
 
 /// The per-app store, shared through context by the page.
@@ -71,7 +72,7 @@ impl Apps {
         conversations: Vec<(String, f64, Vec<String>)>,
     ) {
         let mut index = AppIndex::default();
-        let mut legacy = BTreeSet::new();
+        let mut legacy = VecSet::new();
         if let Some(db) = &db {
             match idb::entries(db, idb::APP_META).await {
                 Ok(records) => {
@@ -110,7 +111,7 @@ impl Apps {
         db: &IdbDatabase,
         conversations: &[(String, f64, Vec<String>)],
         index: &mut AppIndex,
-        legacy: &mut BTreeSet<String>,
+        legacy: &mut VecSet<String>,
     ) {
         let old = browser::local_entries("kiln.");
         let plan = plan_legacy(&old, conversations);
@@ -228,8 +229,8 @@ impl Apps {
             kv = kv.with_entries(entries);
         }
         self.inner.update_value(|i| {
-            i.data.entry(app.clone()).or_insert_with(|| storage.clone());
-            i.kv.entry(app.clone()).or_insert(kv);
+            i.data.get_or_insert_with(app.clone(), || storage.clone());
+            i.kv.get_or_insert_with(app.clone(), || kv);
         });
         self.cached(app).unwrap_or(storage)
     }
@@ -238,9 +239,9 @@ impl Apps {
     /// what to answer; a change is kept in memory now and written soon.
     pub fn kv_call(self, app: &AppId, call: AppCall) -> AppReply {
         let outcome = self.inner.try_update_value(|i| {
-            let store =
-                i.kv.entry(app.clone())
-                    .or_insert_with(|| ArtifactStorage::with_quota(KV_QUOTA_BYTES));
+            let store = i
+                .kv
+                .get_or_insert_with(app.clone(), || ArtifactStorage::with_quota(KV_QUOTA_BYTES));
             let (reply, changed) = live::storage_call(store, call);
             if changed {
                 let bytes = store.bytes();
@@ -291,7 +292,9 @@ impl Apps {
     /// frame claimed): kept in memory now, written soon. Returns how many writes were refused.
     pub fn apply(self, app: &AppId, delta: &StorageDelta) -> u32 {
         let outcome = self.inner.try_update_value(|i| {
-            let data = i.data.entry(app.clone()).or_default();
+            let data = i
+                .data
+                .get_or_insert_with(app.clone(), ArtifactStorage::default);
             let (changed, refused) = data.apply(delta);
             if changed {
                 let bytes = data.bytes();

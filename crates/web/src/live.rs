@@ -8,7 +8,7 @@
 //! page (`transport`), and only the reply's text goes back to the app. Calls on a short link's
 //! shared data go to the server that made the link, only for the app that link opened.
 
-use std::collections::{BTreeMap, HashMap};
+use kiln_core::vec_map::VecMap;
 
 use kiln_core::sandbox::live::shared::{SharedGate, SharedOp, SharedVerdict, reply_from_answer};
 use kiln_core::sandbox::live::{
@@ -56,13 +56,13 @@ pub struct Meter {
 pub struct Live {
     apps: Apps,
     settings: RwSignal<ModelSettings>,
-    connections: StoredValue<BTreeMap<u64, Connection>, LocalStorage>,
+    connections: StoredValue<VecMap<u64, Connection>, LocalStorage>,
     console: StoredValue<ConsoleLog, LocalStorage>,
     console_rev: RwSignal<u64>,
     /// What the person allowed the app on screen (the "Always" grant is kept there).
     consent: RwSignal<Consent>,
-    gates: StoredValue<HashMap<AppId, Gate<Tag>>, LocalStorage>,
-    flights: StoredValue<BTreeMap<Tag, Flight>, LocalStorage>,
+    gates: StoredValue<VecMap<AppId, Gate<Tag>>, LocalStorage>,
+    flights: StoredValue<VecMap<Tag, Flight>, LocalStorage>,
     shown: StoredValue<Option<AppId>>,
     /// The app a short link opened, and the link (see `state::Page::shared_link`).
     shared_link: RwSignal<Option<(AppId, String)>>,
@@ -79,7 +79,7 @@ pub struct Live {
 
 impl Live {
     pub fn new(
-        connections: StoredValue<BTreeMap<u64, Connection>, LocalStorage>,
+        connections: StoredValue<VecMap<u64, Connection>, LocalStorage>,
         console: StoredValue<ConsoleLog, LocalStorage>,
         console_rev: RwSignal<u64>,
         consent: RwSignal<Consent>,
@@ -92,8 +92,8 @@ impl Live {
             console,
             console_rev,
             consent,
-            gates: StoredValue::new_local(HashMap::new()),
-            flights: StoredValue::new_local(BTreeMap::new()),
+            gates: StoredValue::new_local(VecMap::new()),
+            flights: StoredValue::new_local(VecMap::new()),
             shown: StoredValue::new(None),
             shared_link: page.shared_link,
             shared_gate: StoredValue::new(SharedGate::new(browser::now_ms())),
@@ -122,8 +122,7 @@ impl Live {
     fn with_gate<R>(self, app: &AppId, f: impl FnOnce(&mut Gate<Tag>) -> R) -> Option<R> {
         let kept = self.apps.consent(app).model;
         self.gates.try_update_value(|g| {
-            f(g.entry(app.clone())
-                .or_insert_with(|| Gate::new(kept, browser::now_ms())))
+            f(g.get_or_insert_with(app.clone(), || Gate::new(kept, browser::now_ms())))
         })
     }
 

@@ -7,7 +7,7 @@
 //! studio connects to over a `MessageChannel` (`frame.rs`). What comes back is one batch at a
 //! time, parsed by `kiln_core::sandbox::parse_batch` with that run's token.
 
-use std::collections::BTreeMap;
+use kiln_core::vec_map::VecMap;
 use std::time::Duration;
 
 use kiln_core::sandbox::{
@@ -67,7 +67,7 @@ pub struct Runs {
     focus_guard: StoredValue<FocusGuard, LocalStorage>,
     /// One connection per run still in the page: while a new run loads under the shown one,
     /// both are heard (the shown one may still write its data, or take the focus).
-    connections: StoredValue<BTreeMap<u64, Connection>, LocalStorage>,
+    connections: StoredValue<VecMap<u64, Connection>, LocalStorage>,
     /// Double buffering: each run gets its own frame, loaded under the one on screen and
     /// swapped in when its document has loaded (`kiln_core::sandbox::FrameBuffer` decides).
     buffer: StoredValue<FrameBuffer, LocalStorage>,
@@ -76,7 +76,7 @@ pub struct Runs {
     shown_run: RwSignal<Option<u64>>,
     /// What each run runs, fixed when it starts: a frame is always drawn with its own app and
     /// that app's consent, never with whatever the panel shows by the time it is drawn.
-    runs: StoredValue<BTreeMap<u64, (Runnable, Consent)>, LocalStorage>,
+    runs: StoredValue<VecMap<u64, (Runnable, Consent)>, LocalStorage>,
     last_focus: LastFocus,
     current_app: StoredValue<Option<AppId>>,
     /// The artifact API's calls of the runs (`window.kiln`).
@@ -88,7 +88,7 @@ impl Runs {
     /// clean console), watches the frames, and tells them when the person uses the studio.
     pub fn new(runnable: ReadSignal<Option<Runnable>>, hold: Signal<bool>) -> Self {
         let died = browser::session_load(RUNNING_KEY).and_then(|s| AppId::parse(&s));
-        let connections = StoredValue::new_local(BTreeMap::new());
+        let connections = StoredValue::new_local(VecMap::new());
         let console = StoredValue::new_local(ConsoleLog::default());
         let console_rev = RwSignal::new(0);
         let consent = RwSignal::new(Consent::default());
@@ -120,7 +120,7 @@ impl Runs {
             buffer: StoredValue::new_local(FrameBuffer::default()),
             frames: RwSignal::new(Vec::new()),
             shown_run: RwSignal::new(None),
-            runs: StoredValue::new_local(BTreeMap::new()),
+            runs: StoredValue::new_local(VecMap::new()),
             last_focus: LastFocus::follow(),
             current_app: StoredValue::new(None),
             live: Live::new(connections, console, console_rev, consent),
