@@ -201,7 +201,75 @@ impl<T> IntoIterator for VecSet<T> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
     use super::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u8, u16),
+        Remove(u8),
+        AddTo(u8, u16),
+        RetainEven,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u8..8, any::<u16>()).prop_map(|(k, v)| Op::Insert(k, v)),
+            (0u8..8).prop_map(Op::Remove),
+            (0u8..8, any::<u16>()).prop_map(|(k, v)| Op::AddTo(k, v)),
+            Just(Op::RetainEven),
+        ]
+    }
+
+    proptest! {
+        /// Whatever is done to it, a `VecMap` holds what a `BTreeMap` would, and keeps its
+        /// entries in the order their keys first came in (since they last left).
+        #[test]
+        fn a_map_agrees_with_a_btree_map(ops in proptest::collection::vec(op(), 0..60)) {
+            let (mut m, mut b, mut order) = (VecMap::new(), BTreeMap::new(), Vec::new());
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => {
+                        prop_assert_eq!(m.insert(k, v), b.insert(k, v));
+                        if !order.contains(&k) {
+                            order.push(k);
+                        }
+                    }
+                    Op::Remove(k) => {
+                        prop_assert_eq!(m.remove(&k), b.remove(&k));
+                        order.retain(|o| *o != k);
+                    }
+                    Op::AddTo(k, v) => {
+                        *m.get_or_insert_with(k, || 0) ^= v;
+                        *b.entry(k).or_insert(0) ^= v;
+                        if !order.contains(&k) {
+                            order.push(k);
+                        }
+                    }
+                    Op::RetainEven => {
+                        m.retain(|_, v| {
+                            *v = v.wrapping_add(1);
+                            *v % 2 == 0
+                        });
+                        b.retain(|_, v| {
+                            *v = v.wrapping_add(1);
+                            *v % 2 == 0
+                        });
+                        order.retain(|k| b.contains_key(k));
+                    }
+                }
+                prop_assert_eq!(m.len(), b.len());
+                for k in 0u8..8 {
+                    prop_assert_eq!(m.get(&k), b.get(&k));
+                    prop_assert_eq!(m.contains_key(&k), b.contains_key(&k));
+                }
+                prop_assert_eq!(m.iter().map(|(k, _)| *k).collect::<Vec<_>>(), order.clone());
+            }
+        }
+    }
 
     #[test]
     fn a_map_keeps_one_entry_per_key_in_first_insertion_order() {

@@ -8,14 +8,14 @@
 //! cap the least recently used apps' data is evicted (`AppIndex::evict`). Data an older studio
 //! kept in localStorage moves here once (`kiln_core::sandbox::appdata::plan_legacy`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use kiln_core::history::{AppData, Conversation};
 use kiln_core::sandbox::appdata::{APP_DATA_CAP_BYTES, AppIndex, AppMeta, plan_legacy};
 use kiln_core::sandbox::live::{self, AppCall, AppReply, KV_QUOTA_BYTES};
 use kiln_core::sandbox::{AppId, ArtifactStorage, Consent, StorageDelta};
-use kiln_core::vec_map::{VecMap, VecSet};
+use kiln_core::vec_map::VecSet;
 use leptos::prelude::*;
 use web_sys::IdbDatabase;
 
@@ -36,9 +36,10 @@ struct Inner {
     /// Set once the store is open (or known to be missing): until then, data waits.
     ready: bool,
     index: AppIndex,
-    data: VecMap<AppId, ArtifactStorage>,
+    /// Hash maps, not `VecMap`s: every app shown or imported in this session stays here.
+    data: HashMap<AppId, ArtifactStorage>,
     /// Each running app's `kiln.storage`, read with its data.
-    kv: VecMap<AppId, ArtifactStorage>,
+    kv: HashMap<AppId, ArtifactStorage>,
     legacy: VecSet<String>,
     dirty: VecSet<AppId>,
     saving: bool,
@@ -174,8 +175,19 @@ impl Apps {
         self.inner.with_value(|i| i.data.get(app).cloned())
     }
 
+    /// `app` is on screen: its data is never evicted while it is, and it counts as just used.
+    /// Called each time it is shown, whether its data was in memory already or not.
+    pub fn started(self, app: &AppId) {
+        self.inner.update_value(|i| {
+            i.running.insert(app.clone());
+            i.index.touch(app, wall_clock_ms());
+        });
+    }
+
     /// `app`'s saved data, read from the store the first time (and claimed from an older
-    /// studio's store under `old_key`, its content hash then). Marks it running.
+    /// studio's store under `old_key`, its content hash then). The caller marks it running
+    /// ([`Apps::started`]) once it is still the app to show: the person may have moved on
+    /// while this waited, and an app marked running after it stopped would never be evicted.
     pub async fn data(self, app: &AppId, old_key: Option<&str>) -> ArtifactStorage {
         // The store opens with the page; an app asked for before then waits for it (briefly).
         for _ in 0..100 {
@@ -184,10 +196,6 @@ impl Apps {
             }
             browser::sleep(Duration::from_millis(20)).await;
         }
-        self.inner.update_value(|i| {
-            i.running.insert(app.clone());
-            i.index.touch(app, wall_clock_ms());
-        });
         if let Some(d) = self.cached(app) {
             return d;
         }
@@ -229,8 +237,8 @@ impl Apps {
             kv = kv.with_entries(entries);
         }
         self.inner.update_value(|i| {
-            i.data.get_or_insert_with(app.clone(), || storage.clone());
-            i.kv.get_or_insert_with(app.clone(), || kv);
+            i.data.entry(app.clone()).or_insert_with(|| storage.clone());
+            i.kv.entry(app.clone()).or_insert(kv);
         });
         self.cached(app).unwrap_or(storage)
     }
@@ -239,9 +247,9 @@ impl Apps {
     /// what to answer; a change is kept in memory now and written soon.
     pub fn kv_call(self, app: &AppId, call: AppCall) -> AppReply {
         let outcome = self.inner.try_update_value(|i| {
-            let store = i
-                .kv
-                .get_or_insert_with(app.clone(), || ArtifactStorage::with_quota(KV_QUOTA_BYTES));
+            let store =
+                i.kv.entry(app.clone())
+                    .or_insert_with(|| ArtifactStorage::with_quota(KV_QUOTA_BYTES));
             let (reply, changed) = live::storage_call(store, call);
             if changed {
                 let bytes = store.bytes();
@@ -292,9 +300,7 @@ impl Apps {
     /// frame claimed): kept in memory now, written soon. Returns how many writes were refused.
     pub fn apply(self, app: &AppId, delta: &StorageDelta) -> u32 {
         let outcome = self.inner.try_update_value(|i| {
-            let data = i
-                .data
-                .get_or_insert_with(app.clone(), ArtifactStorage::default);
+            let data = i.data.entry(app.clone()).or_default();
             let (changed, refused) = data.apply(delta);
             if changed {
                 let bytes = data.bytes();

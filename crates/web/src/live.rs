@@ -8,8 +8,6 @@
 //! page (`transport`), and only the reply's text goes back to the app. Calls on a short link's
 //! shared data go to the server that made the link, only for the app that link opened.
 
-use kiln_core::vec_map::VecMap;
-
 use kiln_core::sandbox::live::shared::{SharedGate, SharedOp, SharedVerdict, reply_from_answer};
 use kiln_core::sandbox::live::{
     Allow, AppCall, AppReply, Ask, CallError, CallStream, DEFAULT_BUDGET_TOKENS, ErrorCode, Gate,
@@ -17,6 +15,7 @@ use kiln_core::sandbox::live::{
 };
 use kiln_core::sandbox::{AppId, Consent, ConsoleLog, LineKind, ToFrame};
 use kiln_core::session::ModelSettings;
+use kiln_core::vec_map::VecMap;
 use leptos::prelude::*;
 
 use crate::apps::Apps;

@@ -7,7 +7,6 @@
 //! studio connects to over a `MessageChannel` (`frame.rs`). What comes back is one batch at a
 //! time, parsed by `kiln_core::sandbox::parse_batch` with that run's token.
 
-use kiln_core::vec_map::VecMap;
 use std::time::Duration;
 
 use kiln_core::sandbox::{
@@ -16,6 +15,7 @@ use kiln_core::sandbox::{
     ToFrame, Watchdog,
 };
 use kiln_core::studio::Runnable;
+use kiln_core::vec_map::VecMap;
 use leptos::html::Iframe;
 use leptos::prelude::*;
 
@@ -168,6 +168,7 @@ impl Runs {
         self.frozen.set(None);
         // Consent and data are both read once the store is open, before the app runs.
         let start = move |app: &AppId| {
+            self.apps.started(app);
             self.consent.set(self.apps.consent(app));
             // Held back until the person asks (the page may show the same app more than once
             // while it opens a conversation).
