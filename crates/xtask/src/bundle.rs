@@ -402,11 +402,14 @@ fn workspace_root() -> Result<PathBuf> {
 
 /// The page's standard library is rebuilt from source (`rust-src`, which rust-toolchain.toml
 /// names) with the page's own size profile, and panics stop the program on the spot instead of
-/// formatting a message (`panic=immediate-abort`, with no source locations kept). Measured: 25.2
-/// KB less brotli (458,510 -> 433,318 bytes of wasm, BENCHMARKS.md). Both are unstable options, so
+/// formatting a message (`panic=immediate-abort`, with no source locations kept). Measured: 25.4
+/// KB less brotli (458,703 -> 433,318 bytes of wasm, BENCHMARKS.md). Both are unstable options, so
 /// this one cargo call sets `RUSTC_BOOTSTRAP`: the compiler is pinned (rust-toolchain.toml), so
-/// what they do cannot change under us, and nothing else in the workspace uses them. A panic in
-/// the page already meant a bug; it now shows as `unreachable` in the console, without the text.
+/// what they do cannot change under us, and nothing else in the workspace uses them. (Build
+/// scripts that probe for nightly, proc-macro2's and thiserror's, see it too; what they turn on
+/// is fixed by the same pinned compiler.) A panic in the page already meant a bug; it now shows
+/// as `unreachable` in the console, without the text. A `RUSTFLAGS` in the environment would
+/// replace these flags (and `erase_components`) and quietly give a larger bundle.
 const STD_FLAGS: [&str; 3] = [
     "-Zbuild-std=std,panic_abort",
     "--config",
