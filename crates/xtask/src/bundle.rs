@@ -5,12 +5,14 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
 use sha2::{Digest, Sha256};
+
+use crate::assets::{Emitted, emit, hashed_name, print_first_load, print_report};
+use crate::split;
 
 /// Options for `cargo xtask bundle`.
 #[derive(clap::Args, Debug)]
@@ -28,7 +30,7 @@ pub struct Options {
 }
 
 const CRATE: &str = "kiln-web";
-const WASM_NAME: &str = "kiln_web";
+pub(crate) const WASM_NAME: &str = "kiln_web";
 
 pub fn run(opts: &Options) -> Result<()> {
     let root = workspace_root()?;
@@ -39,8 +41,12 @@ pub fn run(opts: &Options) -> Result<()> {
     if staging.exists() {
         fs::remove_dir_all(&staging).context("clearing the bindgen staging folder")?;
     }
+    let split_dir = root.join("target").join("xtask-split");
+    let split = split::split_wasm(&wasm, &split_dir)?;
     wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
+        .input_path(&split.main)
+        // The chunks import the functions and data they share with the page by these names.
+        .keep_lld_exports(true)
         .web(true)
         .context("selecting the web target for wasm-bindgen")?
         .out_name(WASM_NAME)
@@ -50,6 +56,9 @@ pub fn run(opts: &Options) -> Result<()> {
     let bg_wasm = staging.join(format!("{WASM_NAME}_bg.wasm"));
     if !opts.no_opt {
         wasm_opt(&root, &bg_wasm)?;
+        for chunk in &split.chunks {
+            wasm_opt(&root, chunk)?;
+        }
     }
 
     if out.exists() {
@@ -63,15 +72,31 @@ pub fn run(opts: &Options) -> Result<()> {
     let wasm_file = hashed_name(WASM_NAME, "wasm", &wasm_bytes);
     let js_src = fs::read_to_string(staging.join(format!("{WASM_NAME}.js")))
         .context("reading the bindgen JS glue")?;
-    let js_bytes = glue_js(&js_src, &wasm_file)?.into_bytes();
-    let js_file = hashed_name(WASM_NAME, "js", &js_bytes);
+    let mut js_src = glue_js(&js_src, &wasm_file)?;
+    let named = split::name_parts(&split, &js_src, &out, &mut report)?;
+    if let Some(n) = &named {
+        js_src = n.glue.clone();
+    }
+    let js_bytes = js_src.into_bytes();
+    let js_file = match &named {
+        Some(n) => n.glue_file.clone(),
+        None => hashed_name(WASM_NAME, "js", &js_bytes),
+    };
 
     let mut html =
         fs::read_to_string(root.join("web/index.html")).context("reading web/index.html")?;
     html = html.replace("{{app:js}}", &format!("./{js_file}"));
     html = html.replace("{{app:wasm}}", &format!("./{wasm_file}"));
+    let split_preload = match &named {
+        Some(n) => format!("<link rel=\"modulepreload\" href=\"./{}\">", n.loader_file),
+        None => String::new(),
+    };
+    html = html.replace("{{app:split-preload}}", &split_preload);
     report.push(emit(&out, &wasm_file, &wasm_bytes)?);
     report.push(emit(&out, &js_file, &js_bytes)?);
+    if let Some(n) = &named {
+        report.push(emit(&out, &n.loader_file, n.loader.as_bytes())?);
+    }
 
     // The code editor (CodeMirror), loaded by the page only when someone edits code. The page
     // learns its hashed name from a <meta> in index.html.
@@ -187,6 +212,7 @@ pub fn run(opts: &Options) -> Result<()> {
     report.push(emit(&out, "sw.js", sw.as_bytes())?);
 
     print_report(&out, &report);
+    print_first_load(&report, &html);
 
     // The libraries artifact frames load (React, d3, Mermaid…), built from the npm packages
     // pinned in package-lock.json. Only the sandbox origin serves them, so they are reported
@@ -414,7 +440,7 @@ const STD_FLAGS: [&str; 3] = [
     "-Zbuild-std=std,panic_abort",
     "--config",
     // Appended to .cargo/config.toml's rustflags for this target (cargo joins the two lists).
-    r#"target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none"]"#,
+    r#"target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none", "-Clink-args=--emit-relocs"]"#,
 ];
 
 fn build_wasm(root: &Path, bare: bool) -> Result<PathBuf> {
@@ -488,81 +514,4 @@ fn glue_js(js: &str, wasm_file: &str) -> Result<String> {
         "\nawait __wbg_init({{ module_or_path: new URL('./{wasm_file}', import.meta.url) }});\n"
     ));
     Ok(js)
-}
-
-fn hashed_name(stem: &str, ext: &str, bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hash = String::with_capacity(16);
-    for b in &digest[..8] {
-        let _ = write!(hash, "{b:02x}");
-    }
-    format!("{stem}-{hash}.{ext}")
-}
-
-struct Emitted {
-    name: String,
-    raw: usize,
-    br: Option<usize>,
-    gz: Option<usize>,
-}
-
-fn emit(out: &Path, name: &str, bytes: &[u8]) -> Result<Emitted> {
-    let path = out.join(name);
-    fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-    // Tiny files gain nothing from a compressed copy.
-    if bytes.len() < 512 {
-        return Ok(Emitted {
-            name: name.to_owned(),
-            raw: bytes.len(),
-            br: None,
-            gz: None,
-        });
-    }
-    let br = brotli_compress(bytes)?;
-    fs::write(out.join(format!("{name}.br")), &br).context("writing a .br copy")?;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(bytes).context("gzip")?;
-    let gz = gz.finish().context("gzip")?;
-    fs::write(out.join(format!("{name}.gz")), &gz).context("writing a .gz copy")?;
-    Ok(Emitted {
-        name: name.to_owned(),
-        raw: bytes.len(),
-        br: Some(br.len()),
-        gz: Some(gz.len()),
-    })
-}
-
-fn brotli_compress(bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    // The top quality takes minutes on the 26 MB Python runtime for a few percent.
-    let large = bytes.len() > 4 << 20;
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: if large { 9 } else { 11 },
-        lgwin: if large { 24 } else { 22 },
-        ..Default::default()
-    };
-    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).context("brotli")?;
-    Ok(out)
-}
-
-fn print_report(out: &Path, report: &[Emitted]) {
-    println!("bundle written to {}", out.display());
-    println!(
-        "{:<40} {:>10} {:>10} {:>10}",
-        "file", "raw", "brotli", "gzip"
-    );
-    let (mut raw, mut br) = (0, 0);
-    for e in report {
-        let show = |n: Option<usize>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
-        println!(
-            "{:<40} {:>10} {:>10} {:>10}",
-            e.name,
-            e.raw,
-            show(e.br),
-            show(e.gz)
-        );
-        raw += e.raw;
-        br += e.br.unwrap_or(e.raw);
-    }
-    println!("{:<40} {:>10} {:>10}", "total", raw, br);
 }
