@@ -72,12 +72,13 @@ export async function launchBrowser() {
 }
 
 /**
- * Runs `body(page, log)` in a fresh browser context of the given viewport. Console messages,
+ * Runs `body(page, log)` in a fresh browser context of the given viewport (and any other
+ * `contextOptions` of Playwright's `newContext`). Console messages,
  * page errors and failed requests are collected in `log`; on failure they are written beside a
  * full-page screenshot, then the error is rethrown.
  */
-export async function withPage(browser, name, viewport, body) {
-  const context = await browser.newContext({ viewport });
+export async function withPage(browser, name, viewport, body, contextOptions = {}) {
+  const context = await browser.newContext({ viewport, ...contextOptions });
   const page = await context.newPage();
   const log = { console: [], errors: [], failedRequests: [] };
   page.on('console', (m) => log.console.push({ type: m.type(), text: m.text() }));

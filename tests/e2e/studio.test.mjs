@@ -105,6 +105,65 @@ describe('studio first screen', () => {
   }
 });
 
+describe('parts fetched on demand', () => {
+  // The code that sends, the History panel and sharing are wasm files of their own
+  // (crates/web/src/lazy.rs), fetched in the background after the first load or when first
+  // needed. A fetch that
+  // fails says so, loses nothing, and is tried again. The service worker is kept out, so what
+  // the test does to the network is what the page meets.
+  const NO_WORKER = { serviceWorkers: 'block' };
+  test('a send whose code cannot be fetched keeps the prompt, and the next send works', async () => {
+    await withPage(browser, 'turn-chunk-fails', VIEWPORTS.desktop, async (page) => {
+      await page.route('**/split_turn-*.wasm', (route) => route.fulfill({ status: 503, body: 'down' }));
+      await openStudio(page);
+      const input = page.getByTestId('prompt-input');
+      await input.fill('A tip calculator');
+      await page.getByTestId('send-button').click();
+      await page.getByText('could not be loaded').waitFor({ timeout: 10_000 });
+      assert.match(await page.getByTestId('status').textContent(), /could not be loaded .* Try again, or reload the page\./);
+      assert.equal(await input.inputValue(), 'A tip calculator');
+      assert.equal(await page.getByTestId('turn-user').count(), 0);
+      await page.unroute('**/split_turn-*.wasm');
+      await page.getByTestId('send-button').click();
+      // The turn's own code ran this time: it asks for a key, as a first send does.
+      await page.getByTestId('settings-panel').waitFor({ timeout: 10_000 });
+      assert.match(await page.getByTestId('status').textContent(), /Add an API key for anthropic/);
+      assert.equal(await input.inputValue(), 'A tip calculator');
+    }, NO_WORKER);
+  });
+
+  test('a panel whose code cannot be fetched offers Try again', async () => {
+    await withPage(browser, 'panel-chunk-fails', VIEWPORTS.desktop, async (page) => {
+      await page.route('**/split_history-*.wasm', (route) => route.abort('internetdisconnected'));
+      await openStudio(page);
+      await page.getByTestId('history-button').click();
+      await page.getByTestId('load-failed').waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId('history-panel').count(), 0);
+      await page.unroute('**/split_history-*.wasm');
+      await page.getByTestId('load-retry').click();
+      await page.getByTestId('history-panel').waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId('load-failed').count(), 0);
+    }, NO_WORKER);
+  });
+
+  test('the studio opens and takes a prompt with every part held back', async () => {
+    await withPage(browser, 'first-load-only', VIEWPORTS.desktop, async (page) => {
+      // Held, not failed: the page must not wait for them to be interactive.
+      const held = [];
+      await page.route(/\/(split_[a-z]+|chunk_[0-9]+)-[0-9a-f]{16}\.wasm$/, (route) => { held.push(route.request().url()); });
+      await openStudio(page);
+      const input = page.getByTestId('prompt-input');
+      await input.fill('A unit converter');
+      assert.equal(await input.inputValue(), 'A unit converter');
+      await page.getByTestId('preview-empty').waitFor();
+      // They were asked for after the first load, in the background, the code that sends first.
+      for (let i = 0; held.length === 0 && i < 100; i += 1) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(held.length > 0, 'the page never fetched its parts');
+      assert.match(held[0], /\/split_turn-/);
+    }, NO_WORKER);
+  });
+});
+
 describe('taking the app away', () => {
   test('Download saves the app as one HTML file that opens on its own', async () => {
     const { readFileSync } = await import('node:fs');

@@ -20,13 +20,12 @@ use crate::apps::Apps;
 use crate::browser;
 use crate::composer::Composer;
 use crate::gallery::Gallery;
-use crate::history::HistoryPanel;
+use crate::history::HistoryPanelProps;
+use crate::lazy::{self, loading, on_demand};
 use crate::offline::{OFFLINE_HEADER, Offline, OfflineBanners};
 use crate::preview::Preview;
 use crate::settings::{SettingsPanel, has_saved_settings, load_settings};
-use crate::share::{
-    BrokenLink, ShareDialog, SharedBanner, clear_address, open_link, payload_in_address,
-};
+use crate::share::{BrokenLink, clear_address, payload_in_address};
 use crate::state::Page;
 use crate::status::Status;
 use crate::transcript_view::{Entry, Transcript};
@@ -113,7 +112,12 @@ pub fn App() -> impl IntoView {
         opening.set(true);
         let short = crate::share::short_link_in_address(&payload);
         leptos::task::spawn_local(async move {
-            match open_link(&payload).await {
+            let Ok(decoding) = lazy::open_link(payload).await else {
+                // The link is fine; the code that opens it did not arrive.
+                status.set(Status::Ended(lazy::LOAD_FAILED.to_owned()));
+                return opening.set(false);
+            };
+            match decoding.await {
                 Ok(a) => {
                     match runnable_from_shared(&a) {
                         Ok(r) => {
@@ -129,7 +133,7 @@ pub fn App() -> impl IntoView {
             opening.set(false);
         });
     }
-    let remix = move || {
+    let remix = move |()| {
         if let Some(a) = shared.get_untracked() {
             let artifact = Artifact {
                 id: Some("shared".to_owned()),
@@ -312,6 +316,21 @@ pub fn App() -> impl IntoView {
         Err(e) => status.set(Status::Paste(e)),
     };
 
+    let load_history_panel = move || {
+        lazy::history(HistoryPanelProps {
+            summaries: saved.summaries,
+            current: saved.open_id.into(),
+            busy: streaming.into(),
+            message: saved.message.into(),
+            on_open: Callback::new(open_saved),
+            on_new: Callback::new(move |()| new_conversation()),
+            on_rename: Callback::new(rename_saved),
+            on_delete: Callback::new(delete_saved),
+            on_export: Callback::new(move |()| saved.export_all()),
+            on_import: Callback::new(move |text: String| saved.import(&text, apps)),
+        })
+    };
+
     view! {
         <div class="shell">
             <header class="topbar">
@@ -340,30 +359,18 @@ pub fn App() -> impl IntoView {
                 <SettingsPanel settings=settings offered=offered key_typing=key_typing/>
             </Show>
             <Show when=move || show_history.get()>
-                <HistoryPanel
-                    summaries=saved.summaries
-                    current=saved.open_id.into()
-                    busy=streaming.into()
-                    message=saved.message.into()
-                    on_open=Callback::new(open_saved)
-                    on_new=Callback::new(move |()| new_conversation())
-                    on_rename=Callback::new(rename_saved)
-                    on_delete=Callback::new(delete_saved)
-                    on_export=Callback::new(move |()| saved.export_all())
-                    on_import=Callback::new(move |text: String| saved.import(&text, apps))
-                />
+                {on_demand(load_history_panel, loading)}
             </Show>
             {move || broken.get().map(|e| view! { <BrokenLink error=e/> })}
-            {move || shared.get().map(|a| view! {
-                <SharedBanner
-                    shared=a
-                    on_remix=remix
-                    on_view_code=move || set_show_code.update(|n| *n += 1)
-                />
+            {move || shared.get().map(|a| {
+                let on_remix = Callback::new(remix);
+                let on_view_code = Callback::new(move |()| set_show_code.update(|n| *n += 1));
+                on_demand(move || lazy::shared_banner(a.clone(), on_remix, on_view_code), loading)
             })}
             {move || (share_open.get()).then(|| runnable.get()).flatten().map(|r| {
                 let prompt = conversation.with(|c| c.iter().rev().find(|e| e.user).map(|e| e.text.get_untracked()));
-                view! { <ShareDialog runnable=r language=None prompt=prompt short_links=short_links on_close=move || share_open.set(false)/> }
+                let on_close = Callback::new(move |()| share_open.set(false));
+                on_demand(move || lazy::share_dialog(r.clone(), prompt.clone(), short_links, on_close), loading)
             })}
             <main class="workspace">
                 <section class="chat" aria-label="Conversation">

@@ -21,6 +21,7 @@ mod gallery;
 mod history;
 mod history_guard;
 mod idb;
+mod lazy;
 mod live;
 mod offline;
 mod overlays;
@@ -49,5 +50,6 @@ pub fn start() {
     {
         history_guard::install();
         leptos::mount::mount_to_body(app::App);
+        lazy::prefetch_all();
     }
 }

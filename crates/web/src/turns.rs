@@ -175,7 +175,20 @@ impl Turns {
         });
     }
 
+    /// Starts a turn once the code that streams replies is here (`lazy::turn`: the providers'
+    /// wire formats, the transport and the turn's endings, fetched after the first load).
     fn start(self) {
+        leptos::task::spawn_local(async move {
+            if crate::lazy::turn(self).await.is_err() {
+                self.page
+                    .status
+                    .set(Status::Ended(crate::lazy::LOAD_FAILED.to_owned()));
+            }
+        });
+    }
+
+    /// What `start` runs: reads the prompt box and the settings, and streams the reply.
+    pub(crate) fn start_now(self) {
         let page = self.page;
         if self.streaming.get_untracked() {
             return;
