@@ -65,7 +65,7 @@ pub fn split_wasm(wasm: &Path, dir: &Path) -> Result<Split> {
 /// `wasm` without its `name` custom section.
 fn without_names(wasm: &[u8]) -> Result<Vec<u8>> {
     ensure!(
-        wasm.starts_with(b"\0asm"),
+        wasm.len() >= 8 && wasm.starts_with(b"\0asm"),
         "a split chunk is not a wasm module"
     );
     let mut out = wasm[..8].to_vec();
@@ -205,7 +205,12 @@ mod tests {
     fn a_broken_module_is_an_error() {
         let mut cut = [HEADER, TYPES].concat();
         cut.pop();
-        for bad in [&b"not wasm"[..], &cut, &[HEADER, &[0, 0x80][..]].concat()] {
+        for bad in [
+            &b"not wasm"[..],
+            &b"\0asm\x01"[..],
+            &cut,
+            &[HEADER, &[0, 0x80][..]].concat(),
+        ] {
             assert!(without_names(bad).is_err(), "{bad:?}");
         }
     }
