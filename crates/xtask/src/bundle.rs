@@ -72,15 +72,14 @@ pub fn run(opts: &Options) -> Result<()> {
     let wasm_file = hashed_name(WASM_NAME, "wasm", &wasm_bytes);
     let js_src = fs::read_to_string(staging.join(format!("{WASM_NAME}.js")))
         .context("reading the bindgen JS glue")?;
-    let mut js_src = glue_js(&js_src, &wasm_file)?;
-    let named = split::name_parts(&split, &js_src, &out, &mut report)?;
-    if let Some(n) = &named {
-        js_src = n.glue.clone();
-    }
-    let js_bytes = js_src.into_bytes();
-    let js_file = match &named {
-        Some(n) => n.glue_file.clone(),
-        None => hashed_name(WASM_NAME, "js", &js_bytes),
+    let glue = glue_js(&js_src, &wasm_file)?;
+    let named = split::name_parts(&split, &glue, &out, &mut report)?;
+    let (js_file, js_bytes) = match &named {
+        Some(n) => (n.glue_file.clone(), n.glue.as_bytes().to_vec()),
+        None => (
+            hashed_name(WASM_NAME, "js", glue.as_bytes()),
+            glue.into_bytes(),
+        ),
     };
 
     let mut html =
