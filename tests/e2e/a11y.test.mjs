@@ -36,6 +36,7 @@ describe('accessibility', () => {
         await page.getByTestId('example-card').first().waitFor();
         const found = { empty: await audit(page) };
         await page.getByTestId('settings-button').click();
+        await page.getByTestId('settings-panel').waitFor();
         found.settings = await audit(page);
         await page.getByTestId('settings-button').click();
         await runArtifact(page, APP);

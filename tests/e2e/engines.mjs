@@ -560,6 +560,8 @@ export async function waitForStatus(page, re, timeout = 15_000) {
 /** Fills the model settings panel through the UI. */
 export async function configure(page, { provider, baseUrl, model }) {
   if ((await count(page, 'settings-panel')) === 0) await page.click('settings-button');
+  // The panel's code is a part of its own: on a page just opened it may still be arriving.
+  await shown(page, 'settings-panel');
   await page.evaluate(([s, v]) => {
     const el = document.querySelector(s);
     el.value = v;

@@ -175,6 +175,7 @@ for (const name of ENGINES) {
       const used = await page.evaluate(() => Object.keys(localStorage).reduce((n, k) => n + k.length + localStorage.getItem(k).length, 0));
       assert.ok(used < 10_000, `the studio's localStorage holds ${used} characters`);
       await page.click('settings-button');
+      await shown(page, 'settings-panel');
       await fill(page, 'settings-api-key', 'sk-kept-after-the-flood');
       await page.click('settings-save-key');
       assert.equal(await count(page, 'settings-save-error'), 0);
@@ -201,6 +202,7 @@ for (const name of ENGINES) {
         }
       });
       await page.click('settings-button');
+      await shown(page, 'settings-panel');
       await fill(page, 'settings-api-key', 'sk-could-not-be-saved-but-is-kept');
       await page.click('settings-save-key');
       await shown(page, 'settings-save-error');
@@ -224,6 +226,7 @@ for (const name of ENGINES) {
         await sleep(title.includes('after') ? 4000 : 500);
         assert.equal(await typeInto(page, 'prompt-input', 'my private prompt'), 'my private prompt');
         await page.click('settings-button');
+        await shown(page, 'settings-panel');
         assert.equal(await typeInto(page, 'settings-api-key', 'sk-typed-not-stolen'), 'sk-typed-not-stolen');
         await page.click('settings-button');
         await sleep(300);

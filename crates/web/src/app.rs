@@ -21,10 +21,10 @@ use crate::browser;
 use crate::composer::Composer;
 use crate::gallery::Gallery;
 use crate::history::HistoryPanelProps;
-use crate::lazy::{self, loading, on_demand};
 use crate::offline::{OFFLINE_HEADER, Offline, OfflineBanners};
-use crate::preview::Preview;
-use crate::settings::{SettingsPanel, has_saved_settings, load_settings};
+use crate::lazy::{self, loading, on_demand};
+use crate::preview::PreviewProps;
+use crate::settings::{SettingsPanelProps, has_saved_settings, load_settings};
 use crate::share::{BrokenLink, clear_address, payload_in_address};
 use crate::state::Page;
 use crate::status::Status;
@@ -316,6 +316,32 @@ pub fn App() -> impl IntoView {
         Err(e) => status.set(Status::Paste(e)),
     };
 
+    // The artifact panel is built once there is something to show in it or a reply is on its
+    // way; its code (`lazy::preview`) is usually in the page by then, fetched in the background.
+    let preview_wanted = RwSignal::new(false);
+    Effect::new(move |_| {
+        let wanted = runnable.with(Option::is_some) || streaming.get();
+        if wanted && !preview_wanted.get_untracked() {
+            preview_wanted.set(true);
+        }
+    });
+    let load_preview = move || {
+        lazy::preview_after_settings(PreviewProps {
+            runnable: runnable.read_only(),
+            sandbox_config,
+            share_open,
+            show_code,
+            can_run,
+            hold: key_typing.into(),
+            on_fix: Callback::new(move |prompt: String| turns.ask(prompt, Origin::Person)),
+            on_auto_fix: Callback::new(move |prompt: String| turns.auto_fix(prompt)),
+            versions,
+            viewing: viewing.into(),
+            on_show_version: Callback::new(show_version),
+            on_restore: Callback::new(restore_version),
+            on_hand_edit: Callback::new(hand_edit),
+        })
+    };
     let load_history_panel = move || {
         lazy::history(HistoryPanelProps {
             summaries: saved.summaries,
@@ -356,7 +382,7 @@ pub fn App() -> impl IntoView {
             </header>
             <OfflineBanners offline=offline/>
             <Show when=move || show_settings.get()>
-                <SettingsPanel settings=settings offered=offered key_typing=key_typing/>
+                {lazy::settings_panel(move || SettingsPanelProps { settings, offered, key_typing })}
             </Show>
             <Show when=move || show_history.get()>
                 {on_demand(load_history_panel, loading)}
@@ -402,22 +428,25 @@ pub fn App() -> impl IntoView {
                         on_open_settings=Callback::new(move |()| show_settings.set(true))
                     />
                 </section>
-                <Preview
-                    runnable=runnable.read_only()
-                    sandbox_config=sandbox_config
-                    share_open=share_open
-                    show_code=show_code
-                    can_run=can_run
-                    hold=key_typing.into()
-                    on_fix=Callback::new(move |prompt: String| turns.ask(prompt, Origin::Person))
-                    on_auto_fix=Callback::new(move |prompt: String| turns.auto_fix(prompt))
-                    versions=versions
-                    viewing=viewing.into()
-                    on_show_version=Callback::new(show_version)
-                    on_restore=Callback::new(restore_version)
-                    on_hand_edit=Callback::new(hand_edit)
-                />
+                {move || if preview_wanted.get() {
+                    on_demand(load_preview, || preview_placeholder("Loading the preview…")).into_any()
+                } else {
+                    preview_placeholder("Nothing to preview yet").into_any()
+                }}
             </main>
         </div>
     }
+}
+
+/// The artifact panel before its code is fetched: empty, or on its way.
+fn preview_placeholder(title: &'static str) -> AnyView {
+    view! {
+        <section class="preview idle" aria-label="Artifact" data-testid="preview-panel">
+            <div class="preview-empty" data-testid="preview-empty">
+                <p class="preview-empty-title">{title}</p>
+                <p>"The app the model writes will run here, isolated from this page."</p>
+            </div>
+        </section>
+    }
+    .into_any()
 }

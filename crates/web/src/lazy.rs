@@ -1,5 +1,5 @@
-//! Parts of the studio loaded apart from the page: the code that sends a message and streams
-//! the reply, the History panel, and sharing (the dialog, the banner, the codec).
+//! Parts of the studio loaded apart from the page, so its first load carries only the layout,
+//! the conversation and the composer.
 //!
 //! Each `#[wasm_split(chunk)]` function below is a split point: `cargo xtask bundle` cuts the code
 //! only it reaches out of the page's wasm into `split_<chunk>-<hash>.wasm` (with
@@ -8,16 +8,10 @@
 //! them all once the page is up. A failed fetch (the network went away, a new deployment removed
 //! the old files) is an `Err`, never a panic, and the next call tries again: `on_demand` shows
 //! it with a button to do that.
-//!
-//! The artifact panel and the settings panel stay in the page. Cut out, they took the page
-//! under 250 KB, and every browser test passed in Chromium and Firefox; but in WebKit, where the
-//! studio and its frames share one process, the code that handles a flooding app's messages ran
-//! slower as a part than in the page, and the settings panel then took 1.0–2.6 s to open under a
-//! flood against 0.1–0.4 s (the flood tests allow 1 s; BENCHMARKS.md). The settings are where a
-//! key is typed while an app runs, so that promise comes first.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 
 use kiln_core::share::SharedArtifact;
 use kiln_core::studio::Runnable;
@@ -26,6 +20,70 @@ use leptos::wasm_split::{SplitLoaderError, wasm_split};
 
 /// A part of the page, or why its code could not be fetched.
 pub type Loaded = Result<AnyView, SplitLoaderError>;
+
+/// The artifact panel with everything behind it: the frames and their runs, live artifacts,
+/// code runs, the Code, Console and Versions tabs, the editor's glue. Most of the page's code.
+#[wasm_split(
+    preview,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_preview)
+)]
+pub fn preview(props: crate::preview::PreviewProps) -> Loaded {
+    Ok(crate::preview::Preview(props).into_any())
+}
+
+/// The artifact panel once the settings panel's code is here (`load_settings`): an app that runs
+/// may keep the page's thread busy, and the settings, where a key is typed, must then still
+/// open at once.
+pub async fn preview_after_settings(props: crate::preview::PreviewProps) -> Loaded {
+    let _ = load_settings().await;
+    preview(props).await
+}
+
+/// Draws the settings panel.
+type SettingsView = fn(crate::settings::SettingsPanelProps) -> AnyView;
+
+/// The settings panel's view function, once its code is in the page.
+static SETTINGS: OnceLock<SettingsView> = OnceLock::new();
+
+/// The settings panel's code (the model, the provider, the key, the model list).
+#[wasm_split(settings, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn settings_view() -> Result<SettingsView, SplitLoaderError> {
+    Ok(|props| crate::settings::SettingsPanel(props).into_any())
+}
+
+/// Fetches the settings panel's code, once.
+pub async fn load_settings() -> Result<SettingsView, SplitLoaderError> {
+    if let Some(view) = SETTINGS.get() {
+        return Ok(*view);
+    }
+    let view = settings_view().await?;
+    Ok(*SETTINGS.get_or_init(|| view))
+}
+
+/// The settings panel. Once its code is here (fetched before any app can run) it is drawn in
+/// place, with nothing to wait for, as a flood from an app could delay that wait (measured in
+/// WebKit: up to 1.5 s through `Suspense` against 0.1–0.4 s in place); before, it is fetched.
+pub fn settings_panel<F>(props: F) -> impl IntoView
+where
+    F: Fn() -> crate::settings::SettingsPanelProps + Clone + Send + Sync + 'static,
+{
+    move || match SETTINGS.get() {
+        Some(view) => view(props()),
+        None => {
+            let props = props.clone();
+            on_demand(
+                move || {
+                    let props = props.clone();
+                    async move { load_settings().await.map(|view| view(props())) }
+                },
+                loading,
+            )
+            .into_any()
+        }
+    }
+}
 
 /// The history panel (the saved conversations, rename, delete, export, import).
 #[wasm_split(
@@ -95,12 +153,15 @@ pub fn turn(turns: crate::turns::Turns) -> Result<(), SplitLoaderError> {
 
 /// Fetches every part in the background once the page is up, the code that sends first: the
 /// first load stays small, and a part opened later opens at once, also while a hostile app
-/// keeps the page's thread busy (a fetch and a compile would wait behind it: measured in
-/// WebKit, a panel fetched on first use under a flood took 16 s to open). A part that fails
-/// here is fetched again when it is used, and says so if that fails too.
+/// keeps the page's thread busy (a fetch and a compile would then wait behind it). A part that
+/// fails here is fetched again when it is used, and says so if that fails too.
+/// (Measured in WebKit, where frames share the page's process: the settings panel fetched on
+/// first use took 16 s to open under a flood.)
 pub fn prefetch_all() {
     leptos::task::spawn_local(async {
         let _ = preload_turn().await;
+        let _ = load_settings().await;
+        let _ = preload_preview().await;
         let _ = preload_history().await;
         let _ = preload_share().await;
     });
