@@ -63,8 +63,8 @@ pub async fn load_settings() -> Result<SettingsView, SplitLoaderError> {
 }
 
 /// The settings panel. Once its code is here (fetched before any app can run) it is drawn in
-/// place, with nothing to wait for, as a flood from an app could delay that wait (measured in
-/// WebKit: up to 1.5 s through `Suspense` against 0.1–0.4 s in place); before, it is fetched.
+/// place, with nothing to wait for, as a flood from an app could delay that wait (single runs
+/// in WebKit: up to 1.5 s through `Suspense`, 0.1–0.4 s in place); before, it is fetched.
 pub fn settings_panel<F>(props: F) -> impl IntoView
 where
     F: Fn() -> crate::settings::SettingsPanelProps + Clone + Send + Sync + 'static,
