@@ -1,7 +1,7 @@
 // The studio's first screen, through the real UI in headless Chromium.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifactFrame, problems, runArtifact, VIEWPORTS, withPage } from './harness.mjs';
+import { artifactFrame, problems, runArtifact, VIEWPORTS, waitForConsole, withPage } from './harness.mjs';
 import { setup } from './setup.mjs';
 
 const { server, browser } = await setup('server', 'browser');
@@ -106,12 +106,13 @@ describe('studio first screen', () => {
 });
 
 describe('parts fetched on demand', () => {
-  // The code that sends, the History panel and sharing are wasm files of their own
-  // (crates/web/src/lazy.rs), fetched in the background after the first load or when first
-  // needed. A fetch that
-  // fails says so, loses nothing, and is tried again. The service worker is kept out, so what
+  // The artifact panel, the settings, the code that sends, the History panel and sharing are
+  // wasm files of their own (crates/web/src/lazy.rs), fetched in the background after the
+  // first load or when first needed. A fetch that fails says so, loses nothing, and is tried
+  // again. The service worker is kept out, so what
   // the test does to the network is what the page meets.
   const NO_WORKER = { serviceWorkers: 'block' };
+  const TRIED_AGAIN = "<!DOCTYPE html><html><body><script>console.log('tried ' + 'again')</script></body></html>";
   test('a send whose code cannot be fetched keeps the prompt, and the next send works', async () => {
     await withPage(browser, 'turn-chunk-fails', VIEWPORTS.desktop, async (page) => {
       await page.route('**/split_turn-*.wasm', (route) => route.fulfill({ status: 503, body: 'down' }));
@@ -142,6 +143,39 @@ describe('parts fetched on demand', () => {
       await page.unroute('**/split_history-*.wasm');
       await page.getByTestId('load-retry').click();
       await page.getByTestId('history-panel').waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId('load-failed').count(), 0);
+    }, NO_WORKER);
+  });
+
+  test("an app whose panel's code cannot be fetched runs after Try again", async () => {
+    await withPage(browser, 'preview-chunk-fails', VIEWPORTS.desktop, async (page) => {
+      await page.route('**/split_preview-*.wasm', (route) => route.abort('internetdisconnected'));
+      await openStudio(page);
+      await page.getByTestId('prompt-input').fill(TRIED_AGAIN);
+      await page.getByTestId('run-pasted').click();
+      await page.getByTestId('load-failed').waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId('artifact-frame').count(), 0);
+      await page.unroute('**/split_preview-*.wasm');
+      await page.getByTestId('load-retry').click();
+      await page.getByTestId('artifact-frame').waitFor({ state: 'attached', timeout: 10_000 });
+      await waitForConsole(page, 'tried again');
+      assert.equal(await page.getByTestId('load-failed').count(), 0);
+    }, NO_WORKER);
+  });
+
+  test("settings whose code cannot be fetched offer Try again, and apps still run", async () => {
+    await withPage(browser, 'settings-chunk-fails', VIEWPORTS.desktop, async (page) => {
+      await page.route('**/split_settings-*.wasm', (route) => route.abort('internetdisconnected'));
+      await openStudio(page);
+      // The artifact panel waits for the settings' code only until that fails.
+      await runArtifact(page, TRIED_AGAIN);
+      await waitForConsole(page, 'tried again');
+      await page.getByTestId('settings-button').click();
+      await page.getByTestId('load-failed').waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId('settings-panel').count(), 0);
+      await page.unroute('**/split_settings-*.wasm');
+      await page.getByTestId('load-retry').click();
+      await page.getByTestId('settings-api-key').waitFor({ timeout: 10_000 });
       assert.equal(await page.getByTestId('load-failed').count(), 0);
     }, NO_WORKER);
   });
